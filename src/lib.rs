@@ -1,0 +1,26 @@
+//! pipehook: AWS CodePipeline webhooks (PutWebhook) as a pure library.
+//!
+//! - [`validate_put_webhook`] turns raw PutWebhook input into a [`ValidWebhook`]
+//!   or every [`Problem`] at once, each with its AWS exception and path.
+//! - [`evaluate_delivery`] decides a delivery (authentication, body, filters)
+//!   and explains the decision.
+//!
+//! No I/O, storage or clock: callers pass them in.
+
+pub mod auth;
+pub mod delivery;
+pub mod filter;
+pub mod model;
+pub mod pipeline;
+pub mod problem;
+pub mod redact;
+pub mod validate;
+#[cfg(feature = "wasm")]
+pub mod wasm;
+
+pub use delivery::{evaluate_delivery, source_revision, Decision, Delivery, Outcome};
+pub use filter::FilterTrace;
+pub use model::*;
+pub use problem::{aws_error, Problem, ProblemKind};
+pub use redact::{redact, REDACTED};
+pub use validate::{validate_put_webhook, validate_webhook_definition, ValidPutWebhook, ValidWebhook};

@@ -1,0 +1,1 @@
+//! PipelineDeclaration checks for the fields a webhook relies on. (stub: owned by the Worker work)
