@@ -1,0 +1,330 @@
+#!/usr/bin/env node
+// pipehook CLI: check a PutWebhook input and dry-run a delivery against it.
+//
+// Exit codes: 0 valid / accepted, 1 invalid / not accepted, 2 unreadable input or usage error.
+// A SecretToken is never printed: definitions are echoed only through redactWebhook, and every
+// line of output is scrubbed of the input's SecretTokens as a second line of defence.
+
+import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+const EXIT_OK = 0;
+const EXIT_NO = 1;
+const EXIT_USAGE = 2;
+
+const USAGE = `Usage:
+  pipehook validate FILE [--pipeline FILE] [--json]
+  pipehook evaluate --webhook FILE --payload FILE [--header "Name: value"]...
+                    [--source-ip IP] [--action-config FILE] [--sign] [--json]
+  pipehook --help | --version
+
+Commands:
+  validate   Check a PutWebhook input (what you give \`aws codepipeline put-webhook
+             --cli-input-json\`) or a bare webhook definition. Prints every problem as
+             "TYPE path: message", or "valid".
+             --pipeline FILE   a PipelineDeclaration (or GetPipeline output) to check
+                               targetPipeline, targetAction and {Key} placeholders against
+  evaluate   Decide what the webhook would do with one delivery, and why.
+             --webhook FILE        a PutWebhook input or a bare webhook definition
+             --payload FILE        the raw request body, sent byte for byte
+             --header "N: v"       a request header (repeatable; header names are
+                                   case-insensitive; a repeated name keeps the last value)
+             --source-ip IP        the caller's address (for IP authentication)
+             --action-config FILE  the target action's configuration, a JSON object of
+                                   strings (fills {Key} placeholders in matchEquals)
+             --sign                add X-Hub-Signature-256 computed from the definition's
+                                   SecretToken, as GitHub would send it
+  FILE may be "-" for standard input.
+
+Options:
+  --json     print the result as JSON (SecretTokens redacted)
+  -h, --help print this help
+
+Exit status:
+  validate   0 valid, 1 invalid, 2 unreadable input or usage error
+  evaluate   0 accepted, 1 any other outcome, 2 unreadable input, invalid webhook
+             definition or usage error
+`;
+
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  json: { type: "boolean" },
+  pipeline: { type: "string" },
+  webhook: { type: "string" },
+  payload: { type: "string" },
+  header: { type: "string", multiple: true },
+  "source-ip": { type: "string" },
+  "action-config": { type: "string" },
+  sign: { type: "boolean" },
+};
+
+const ALLOWED = {
+  validate: new Set(["help", "json", "pipeline"]),
+  evaluate: new Set(["help", "json", "webhook", "payload", "header", "source-ip", "action-config", "sign"]),
+};
+
+/** An input or usage problem: reported on stderr with exit status 2. */
+class InputError extends Error {
+  constructor(message, { usage = false, details = [] } = {}) {
+    super(message);
+    this.usage = usage;
+    this.details = details;
+  }
+}
+
+/** Collects output lines; everything printed goes through scrub(). */
+class Output {
+  constructor() {
+    this.secrets = [];
+  }
+  addSecrets(value) {
+    collectSecrets(value, this.secrets);
+    // Longest first, so a secret containing another is replaced whole.
+    this.secrets.sort((a, b) => b.length - a.length);
+  }
+  scrub(text) {
+    let out = String(text);
+    for (const s of this.secrets) out = out.split(s).join("****");
+    return out;
+  }
+  out(line = "") {
+    process.stdout.write(this.scrub(line) + "\n");
+  }
+  err(line = "") {
+    process.stderr.write(this.scrub(line) + "\n");
+  }
+}
+
+function collectSecrets(value, into) {
+  if (Array.isArray(value)) {
+    for (const v of value) collectSecrets(v, into);
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      // Very short tokens are skipped: replacing every "a" in the output would hide the
+      // message without protecting anything a 1-3 character token could.
+      if (k === "SecretToken" && typeof v === "string" && v.length >= 4 && v !== "****") into.push(v);
+      else collectSecrets(v, into);
+    }
+  }
+}
+
+function readInput(file, what) {
+  try {
+    return readFileSync(file === "-" ? 0 : file);
+  } catch (e) {
+    const why = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
+    throw new InputError(`cannot read ${what} ${file}: ${why}`);
+  }
+}
+
+function readJson(file, what) {
+  const text = readInput(file, what).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${what} ${file} is not JSON: ${e.message}`);
+  }
+}
+
+async function loadPipehook() {
+  try {
+    return await import("../dist/node.js");
+  } catch (e) {
+    throw new InputError(`cannot load pipehook's wasm module (was the package built?): ${e.message}`);
+  }
+}
+
+function problemLine(p) {
+  return `${p.type} ${p.path}: ${p.message}`;
+}
+
+function printJson(o, value) {
+  o.out(JSON.stringify(value, null, 2));
+}
+
+/** Shows a selected value list, shortened so a `$` over a 25 MB body stays readable. */
+function showSelected(selected) {
+  const text = JSON.stringify(selected);
+  const max = 500;
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
+async function validate(o, positionals, values) {
+  if (positionals.length !== 1) {
+    throw new InputError(positionals.length === 0 ? "validate needs a FILE" : "validate takes one FILE", { usage: true });
+  }
+  const [file] = positionals;
+  const text = readInput(file, "file").toString("utf8");
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined; // the core reports where the text stops being JSON; see below
+  }
+  if (parsed !== undefined) o.addSecrets(parsed);
+
+  let pipeline;
+  if (values.pipeline !== undefined) {
+    const p = readJson(values.pipeline, "pipeline");
+    // Accept GetPipeline's output as well as a bare PipelineDeclaration.
+    pipeline = p && typeof p === "object" && !Array.isArray(p) && p.pipeline && !p.stages ? p.pipeline : p;
+    o.addSecrets(p);
+  }
+
+  const { validateWebhook } = await loadPipehook();
+  // The text goes to the core as is, so numbers and strings are read exactly as the API reads them.
+  const result = validateWebhook(text, pipeline === undefined ? undefined : { pipeline });
+  const serialization = result.problems.filter((p) => p.type === "SerializationException");
+  if (serialization.length > 0) {
+    throw new InputError(`${file} is not JSON: ${serialization.map((p) => p.message).join("; ")}`);
+  }
+  if (values.json) {
+    printJson(o, result);
+  } else if (result.valid) {
+    o.out("valid");
+  } else {
+    for (const p of result.problems) o.out(problemLine(p));
+  }
+  return result.valid ? EXIT_OK : EXIT_NO;
+}
+
+function parseHeaders(list = []) {
+  const headers = {};
+  const seen = new Map(); // lower-case name -> name as first given
+  for (const h of list) {
+    const colon = h.indexOf(":");
+    const name = colon < 0 ? "" : h.slice(0, colon).trim();
+    if (!name || /\s/.test(name)) {
+      throw new InputError(`--header must look like "Name: value", got ${JSON.stringify(h)}`, { usage: true });
+    }
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) delete headers[seen.get(lower)];
+    seen.set(lower, name);
+    headers[name] = h.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+async function evaluate(o, positionals, values) {
+  if (positionals.length > 0) {
+    throw new InputError(`evaluate takes no positional arguments (got ${positionals.join(" ")})`, { usage: true });
+  }
+  for (const required of ["webhook", "payload"]) {
+    if (values[required] === undefined) throw new InputError(`evaluate needs --${required} FILE`, { usage: true });
+  }
+  if (values.webhook === "-" && values.payload === "-") {
+    throw new InputError("only one of --webhook and --payload can be standard input", { usage: true });
+  }
+  const headers = parseHeaders(values.header);
+
+  const input = readJson(values.webhook, "webhook");
+  o.addSecrets(input);
+  if (!input || typeof input !== "object" || Array.isArray(input)) {
+    throw new InputError(`webhook ${values.webhook} must be a JSON object (a PutWebhook input or a webhook definition)`);
+  }
+  const definition = "webhook" in input ? input.webhook : input;
+
+  let actionConfiguration;
+  if (values["action-config"] !== undefined) {
+    let c = readJson(values["action-config"], "action configuration");
+    // Accept a whole ActionDeclaration too.
+    if (c && typeof c === "object" && !Array.isArray(c) && c.configuration && typeof c.configuration === "object") {
+      c = c.configuration;
+    }
+    if (!c || typeof c !== "object" || Array.isArray(c) || Object.values(c).some((v) => typeof v !== "string")) {
+      throw new InputError(`action configuration ${values["action-config"]} must be a JSON object of strings`);
+    }
+    actionConfiguration = c;
+    o.addSecrets(c);
+  }
+
+  const raw = readInput(values.payload, "payload");
+  const body = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+
+  if (values.sign) {
+    const secret = definition?.authenticationConfiguration?.SecretToken;
+    if (typeof secret !== "string" || secret === "") {
+      throw new InputError("--sign needs a SecretToken in the webhook definition's authenticationConfiguration");
+    }
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase() === "x-hub-signature-256") delete headers[name];
+    }
+    headers["X-Hub-Signature-256"] = "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+  }
+
+  const delivery = { headers, body };
+  if (values["source-ip"] !== undefined) delivery.sourceIp = values["source-ip"];
+
+  const { evaluateDelivery, redactWebhook } = await loadPipehook();
+  let decision;
+  try {
+    decision = evaluateDelivery(definition, delivery, actionConfiguration ? { actionConfiguration } : undefined);
+  } catch (e) {
+    if (Array.isArray(e?.problems)) {
+      throw new InputError(`the webhook definition in ${values.webhook} is invalid:`, {
+        details: e.problems.map(problemLine),
+      });
+    }
+    throw e;
+  }
+
+  if (values.json) {
+    printJson(o, { webhook: redactWebhook(definition), decision });
+  } else {
+    o.out(`outcome: ${decision.outcome}`);
+    o.out(`status: ${decision.status}`);
+    o.out(`reason: ${decision.reason}`);
+    if (decision.revision !== undefined) o.out(`revision: ${decision.revision}`);
+    decision.filters.forEach((f, i) => {
+      o.out(`rule ${i + 1}: ${f.passed ? "pass" : "fail"} ${f.jsonPath}`);
+      o.out(`  expected: ${f.expected === undefined ? "(any value but null)" : JSON.stringify(f.expected)}`);
+      o.out(`  selected: ${showSelected(f.selected)}`);
+    });
+  }
+  return decision.outcome === "accepted" ? EXIT_OK : EXIT_NO;
+}
+
+async function main(argv) {
+  const o = new Output();
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new InputError(e.message, { usage: true });
+    }
+    const { values, positionals } = parsed;
+    const [command, ...rest] = positionals;
+
+    if (values.version) {
+      const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+      o.out(pkg.version);
+      return EXIT_OK;
+    }
+    if (values.help || command === "help") {
+      o.out(USAGE.trimEnd());
+      return EXIT_OK;
+    }
+    if (command === undefined) throw new InputError("a command is needed", { usage: true });
+    if (!(command in ALLOWED)) throw new InputError(`unknown command ${JSON.stringify(command)}`, { usage: true });
+    for (const name of Object.keys(values)) {
+      if (!ALLOWED[command].has(name)) {
+        throw new InputError(`option --${name} does not apply to ${command}`, { usage: true });
+      }
+    }
+    return command === "validate" ? await validate(o, rest, values) : await evaluate(o, rest, values);
+  } catch (e) {
+    if (e instanceof InputError) {
+      o.err(`pipehook: ${e.message}`);
+      for (const d of e.details) o.err(d);
+      if (e.usage) o.err("Try 'pipehook --help'.");
+      return EXIT_USAGE;
+    }
+    o.err(`pipehook: internal error: ${e?.stack ?? e}`);
+    return EXIT_USAGE;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
