@@ -1,15 +1,64 @@
 //! Compiled filter rules: JSONPath selection with Jayway JsonPath's conventions
 //! (what AWS uses) and comparison of what was selected with `matchEquals`.
 //!
-//! CONTRACT (stub: to be implemented): the signatures below are what the rest of the core uses.
+//! A path is parsed once, by `jsonpath-rust`'s RFC 9535 parser, and then checked for the
+//! RFC's well-typedness rules (function arguments and results, §2.4.3), which that parser
+//! leaves out. Selection runs on the parsed tree with this module's own evaluator, so that
+//! every selection has a bounded cost and never recurses on the document:
+//!
+//! - at most [`MAX_SELECTED`] nodes per node list (the result and every intermediate list);
+//! - at most [`MAX_STEPS`] units of work per [`CompiledPath::select`] call, filters included.
+//!
+//! A selection that hits either bound stops early and reports itself as truncated
+//! ([`Selection::truncated`]). Real webhook payloads (GitHub pushes, a few thousand nodes)
+//! stay far below both; hostile paths such as `$..*..*..*..*` on a 25 MB body end in bounded
+//! time instead of hanging.
+//!
+//! ```
+//! use pipehook::filter::compile_path;
+//! let doc = serde_json::json!({"ref": "refs/heads/main", "commits": [{"id": "a"}, {"id": "b"}]});
+//! let p = compile_path("$.ref").unwrap();
+//! assert!(p.is_definite());
+//! assert_eq!(p.select(&doc), vec![&doc["ref"]]);
+//! let p = compile_path("$.commits[*].id").unwrap();
+//! assert!(!p.is_definite());
+//! assert_eq!(p.select(&doc).len(), 2);
+//! ```
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io;
 
+use jsonpath_rust::parser::model::{
+    Comparable, Comparison, Filter, FilterAtom, FnArg, JpQuery, Literal, Segment, Selector, SingularQuery,
+    SingularQuerySegment, Test, TestFunction,
+};
+use jsonpath_rust::parser::{errors::JsonPathError, parse_json_path};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Number, Value};
 
 use crate::model::WebhookFilterRule;
+
+/// The most nodes one node list (a result or an intermediate list) may hold.
+pub const MAX_SELECTED: usize = 100_000;
+/// The most units of work (a node visited, a filter tested, a pair compared, 64 bytes of a
+/// string measured or searched) one selection may spend.
+pub const MAX_STEPS: usize = 10_000_000;
+/// The deepest nesting of `(` and `[` a path may have. Parsing recurses once per level (in
+/// pest and in the tree building that follows) and wasm's stack is small (1 MiB), so the
+/// limit is set well below jsonpath-rust's own (128). A path of at most 150 characters
+/// nests at most 75 levels, so every path AWS accepts by length gets through.
+pub const MAX_NESTING: usize = 80;
+/// The work charged for one match()/search() call, which compiles its regex afresh.
+const REGEX_STEPS: usize = 256;
+/// The longest regex match()/search() will compile (a pattern may come from the payload);
+/// a longer one matches nothing.
+pub const MAX_REGEX_LEN: usize = 4096;
+/// The most values a [`FilterTrace`] copies into `selected`.
+pub const MAX_TRACE_VALUES: usize = 100;
+/// The most JSON nodes (values, members, elements) a [`FilterTrace`] copies in all: a trace is
+/// for people, and must not copy a 25 MB payload once per selected node.
+pub const MAX_TRACE_NODES: usize = 100_000;
 
 /// Why a JSONPath does not parse, in the parser's words.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,16 +66,45 @@ pub struct PathError {
     pub reason: String,
 }
 
+impl PathError {
+    fn new(reason: impl Into<String>) -> Self {
+        PathError { reason: reason.into() }
+    }
+}
+
 /// A JSONPath parsed once.
 #[derive(Clone, Debug)]
 pub struct CompiledPath {
     source: String,
     definite: bool,
+    query: JpQuery,
 }
 
+/// Parses `path` as an RFC 9535 JSONPath and checks that it is well-typed.
+///
+/// ```
+/// use pipehook::filter::compile_path;
+/// assert!(compile_path("$.pusher['name']").is_ok());
+/// let err = compile_path("$.").unwrap_err();
+/// assert!(!err.reason.contains('\n'));
+/// ```
 pub fn compile_path(path: &str) -> Result<CompiledPath, PathError> {
-    let _ = path;
-    Err(PathError { reason: "not implemented".into() })
+    check_nesting(path)?;
+    let query = parse_json_path(path).map_err(|e| PathError::new(parser_reason(path, e)))?;
+    check_segments(&query.segments)?;
+    let definite = query
+        .segments
+        .iter()
+        .all(|s| matches!(s, Segment::Selector(Selector::Name(_) | Selector::Index(_))));
+    Ok(CompiledPath { source: path.to_string(), definite, query })
+}
+
+/// A node list with word of whether a bound cut it short.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Selection<'a> {
+    pub nodes: Vec<&'a Value>,
+    /// True when [`MAX_SELECTED`] or [`MAX_STEPS`] stopped the selection early.
+    pub truncated: bool,
 }
 
 impl CompiledPath {
@@ -39,8 +117,13 @@ impl CompiledPath {
     }
     /// The selected values: at most one for a definite path, the node list otherwise.
     pub fn select<'a>(&self, doc: &'a Value) -> Vec<&'a Value> {
-        let _ = doc;
-        Vec::new()
+        self.select_bounded(doc).nodes
+    }
+    /// [`Self::select`], saying also whether the work bounds cut the selection short.
+    pub fn select_bounded<'a>(&self, doc: &'a Value) -> Selection<'a> {
+        let mut eval = Eval::new(doc);
+        let nodes = eval.query(&self.query.segments, doc);
+        Selection { nodes, truncated: eval.truncated }
     }
 }
 
@@ -52,16 +135,93 @@ pub fn json_text(v: &Value) -> Cow<'_, str> {
     }
 }
 
+/// `json_text(v) == expected`, without writing out more of `v` than `expected` is long
+/// (a selected object may be the whole payload).
+fn text_equals(v: &Value, expected: &str) -> bool {
+    match v {
+        Value::String(s) => s == expected,
+        other => {
+            let mut w = PrefixWriter { rest: expected.as_bytes() };
+            serde_json::to_writer(&mut w, other).is_ok() && w.rest.is_empty()
+        }
+    }
+}
+
+/// Consumes the expected text as serde_json writes; fails at the first byte that differs.
+struct PrefixWriter<'e> {
+    rest: &'e [u8],
+}
+
+impl io::Write for PrefixWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.rest.strip_prefix(buf) {
+            Some(rest) => {
+                self.rest = rest;
+                Ok(buf.len())
+            }
+            None => Err(io::Error::other("differs")),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The `{Key}` placeholders of a matchEquals value as (byte range, key), in order.
+fn placeholder_spans(s: &str) -> impl Iterator<Item = (usize, usize, &str)> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            if bytes[i] == b'{' {
+                let start = i;
+                let mut j = i + 1;
+                while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                    j += 1;
+                }
+                if j > start + 1 && j < bytes.len() && bytes[j] == b'}' {
+                    i = j + 1;
+                    return Some((start, j + 1, &s[start + 1..j]));
+                }
+            }
+            i += 1;
+        }
+        None
+    })
+}
+
 /// The `{Key}` placeholder names in a matchEquals value, in order.
+///
+/// ```
+/// use pipehook::filter::placeholders;
+/// assert_eq!(placeholders("refs/heads/{Branch}"), vec!["Branch"]);
+/// assert!(placeholders(r#"{"a":1}"#).is_empty());
+/// ```
 pub fn placeholders(match_equals: &str) -> Vec<&str> {
-    let _ = match_equals;
-    Vec::new()
+    placeholder_spans(match_equals).map(|(_, _, key)| key).collect()
 }
 
 /// matchEquals with every `{Key}` that names a configuration key replaced by its value.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use pipehook::filter::substitute;
+/// let conf = BTreeMap::from([("Branch".to_string(), "main".to_string())]);
+/// assert_eq!(substitute("refs/heads/{Branch}", &conf), "refs/heads/main");
+/// assert_eq!(substitute("{Other}", &conf), "{Other}");
+/// ```
 pub fn substitute(match_equals: &str, configuration: &BTreeMap<String, String>) -> String {
-    let _ = configuration;
-    match_equals.to_string()
+    let mut out = String::with_capacity(match_equals.len());
+    let mut copied = 0;
+    for (start, end, key) in placeholder_spans(match_equals) {
+        if let Some(value) = configuration.get(key) {
+            out.push_str(&match_equals[copied..start]);
+            out.push_str(value);
+            copied = end;
+        }
+    }
+    out.push_str(&match_equals[copied..]);
+    out
 }
 
 /// One rule, compiled.
@@ -78,13 +238,723 @@ pub struct FilterTrace {
     pub json_path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
+    /// The selected values in order: at most [`MAX_TRACE_VALUES`] of them and
+    /// [`MAX_TRACE_NODES`] JSON nodes in all (the first ones that fit).
     pub selected: Vec<Value>,
     pub passed: bool,
 }
 
 impl CompiledFilter {
+    /// Runs the rule on a payload: selection, `{Key}` substitution, comparison.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use pipehook::filter::{compile_path, CompiledFilter};
+    /// use pipehook::model::WebhookFilterRule;
+    /// let rule = WebhookFilterRule { json_path: "$.ref".into(), match_equals: Some("refs/heads/{Branch}".into()) };
+    /// let f = CompiledFilter { path: compile_path(&rule.json_path).unwrap(), rule };
+    /// let conf = BTreeMap::from([("Branch".to_string(), "main".to_string())]);
+    /// let t = f.evaluate(&serde_json::json!({"ref": "refs/heads/main"}), &conf);
+    /// assert!(t.passed);
+    /// assert_eq!(t.expected.as_deref(), Some("refs/heads/main"));
+    /// ```
     pub fn evaluate(&self, doc: &Value, configuration: &BTreeMap<String, String>) -> FilterTrace {
-        let _ = (doc, configuration);
-        FilterTrace { json_path: self.rule.json_path.clone(), expected: None, selected: vec![], passed: false }
+        let expected = self.rule.match_equals.as_deref().map(|m| substitute(m, configuration));
+        let nodes = self.path.select(doc);
+        let passed = match &expected {
+            Some(e) => nodes.iter().any(|v| text_equals(v, e)),
+            None => nodes.iter().any(|v| !v.is_null()),
+        };
+        FilterTrace { json_path: self.rule.json_path.clone(), expected, selected: trace_values(&nodes), passed }
     }
+}
+
+/// Copies the first selected values that fit the trace bounds.
+fn trace_values(nodes: &[&Value]) -> Vec<Value> {
+    let mut budget = MAX_TRACE_NODES;
+    let mut out = Vec::new();
+    for v in nodes.iter().take(MAX_TRACE_VALUES) {
+        match count_nodes_upto(v, budget) {
+            Some(n) => {
+                budget -= n;
+                out.push((*v).clone());
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// The number of JSON nodes in `v`, or None when it exceeds `limit`. Iterative: no recursion on the document.
+fn count_nodes_upto(v: &Value, limit: usize) -> Option<usize> {
+    let mut stack = vec![v];
+    let mut n = 0usize;
+    while let Some(v) = stack.pop() {
+        n += 1;
+        if n > limit {
+            return None;
+        }
+        match v {
+            Value::Array(a) => stack.extend(a.iter()),
+            Value::Object(o) => stack.extend(o.values()),
+            _ => {}
+        }
+    }
+    Some(n)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compile-time checks
+
+/// Rejects deep nesting before the recursive parser sees it. Quoted text is data, not nesting.
+fn check_nesting(path: &str) -> Result<(), PathError> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in path.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(PathError::new(format!(
+                        "brackets and parentheses nest deeper than {MAX_NESTING} levels"
+                    )));
+                }
+            }
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The parser's error as one line: pest's message with its rule names in words, and the column.
+fn parser_reason(path: &str, e: JsonPathError) -> String {
+    match e {
+        JsonPathError::PestError(pe) => {
+            let message = pe.variant.message().replace('_', " ");
+            // pest's Display starts with " --> line:col"; the path is one line for any sane input.
+            let shown = pe.to_string();
+            let at = shown
+                .lines()
+                .next()
+                .and_then(|l| l.trim().strip_prefix("-->"))
+                .map(|l| l.trim().to_string());
+            match at {
+                Some(at) if !path.contains(['\n', '\r']) => {
+                    let col = at.rsplit(':').next().unwrap_or(&at);
+                    format!("{message} at column {col}")
+                }
+                Some(at) => format!("{message} at {at}"),
+                None => message,
+            }
+        }
+        other => one_line(&other.to_string()),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The RFC 9535 type of a function expression's result (§2.4.1).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FnType {
+    Value,
+    Logical,
+}
+
+fn check_segments(segments: &[Segment]) -> Result<(), PathError> {
+    segments.iter().try_for_each(check_segment)
+}
+
+fn check_segment(segment: &Segment) -> Result<(), PathError> {
+    match segment {
+        Segment::Descendant(inner) => check_segment(inner),
+        Segment::Selector(s) => check_selector(s),
+        Segment::Selectors(ss) => ss.iter().try_for_each(check_selector),
+    }
+}
+
+fn check_selector(selector: &Selector) -> Result<(), PathError> {
+    match selector {
+        Selector::Filter(f) => check_filter(f),
+        _ => Ok(()),
+    }
+}
+
+fn check_filter(filter: &Filter) -> Result<(), PathError> {
+    match filter {
+        Filter::Or(fs) | Filter::And(fs) => fs.iter().try_for_each(check_filter),
+        Filter::Atom(FilterAtom::Filter { expr, .. }) => check_filter(expr),
+        Filter::Atom(FilterAtom::Test { expr, .. }) => match &**expr {
+            Test::RelQuery(segments) => check_segments(segments),
+            Test::AbsQuery(q) => check_segments(&q.segments),
+            Test::Function(f) => match check_function(f)? {
+                FnType::Logical => Ok(()),
+                FnType::Value => Err(PathError::new(format!(
+                    "function {} returns a value, which cannot be a test on its own",
+                    function_name(f)
+                ))),
+            },
+        },
+        Filter::Atom(FilterAtom::Comparison(c)) => {
+            let (l, r) = c.vals();
+            check_comparable(l)?;
+            check_comparable(r)
+        }
+    }
+}
+
+fn check_comparable(c: &Comparable) -> Result<(), PathError> {
+    match c {
+        Comparable::Literal(_) | Comparable::SingularQuery(_) => Ok(()),
+        Comparable::Function(f) => match check_function(f)? {
+            FnType::Value => Ok(()),
+            FnType::Logical => Err(PathError::new(format!(
+                "function {} returns a logical result, which cannot be compared",
+                function_name(f)
+            ))),
+        },
+    }
+}
+
+fn function_name(f: &TestFunction) -> &str {
+    match f {
+        TestFunction::Custom(name, _) => name,
+        TestFunction::Length(_) => "length",
+        TestFunction::Value(_) => "value",
+        TestFunction::Count(_) => "count",
+        TestFunction::Search(..) => "search",
+        TestFunction::Match(..) => "match",
+    }
+}
+
+/// Checks a function's arguments against its declared parameter types and gives its result type.
+fn check_function(f: &TestFunction) -> Result<FnType, PathError> {
+    let name = function_name(f);
+    match f {
+        TestFunction::Custom(..) => Err(PathError::new(format!("unknown function {name}"))),
+        TestFunction::Length(a) => check_value_arg(name, a).map(|_| FnType::Value),
+        TestFunction::Count(a) | TestFunction::Value(a) => check_nodes_arg(name, a).map(|_| FnType::Value),
+        TestFunction::Search(a, b) | TestFunction::Match(a, b) => {
+            check_value_arg(name, a)?;
+            check_value_arg(name, b)?;
+            Ok(FnType::Logical)
+        }
+    }
+}
+
+/// A ValueType parameter takes a literal, a singular query or a function that returns a value.
+fn check_value_arg(name: &str, arg: &FnArg) -> Result<(), PathError> {
+    let bad = |what: &str| Err(PathError::new(format!("function {name} takes a value, not {what}")));
+    match arg {
+        FnArg::Literal(_) => Ok(()),
+        FnArg::Filter(_) => bad("a logical expression"),
+        FnArg::Test(t) => match &**t {
+            Test::RelQuery(s) | Test::AbsQuery(JpQuery { segments: s }) => {
+                check_segments(s)?;
+                if s.iter().all(|s| matches!(s, Segment::Selector(Selector::Name(_) | Selector::Index(_)))) {
+                    Ok(())
+                } else {
+                    bad("a query that may select several nodes")
+                }
+            }
+            Test::Function(f) => match check_function(f)? {
+                FnType::Value => Ok(()),
+                FnType::Logical => bad("a logical result"),
+            },
+        },
+    }
+}
+
+/// A NodesType parameter takes a query.
+fn check_nodes_arg(name: &str, arg: &FnArg) -> Result<(), PathError> {
+    let bad = |what: &str| Err(PathError::new(format!("function {name} takes a query, not {what}")));
+    match arg {
+        FnArg::Literal(_) => bad("a literal"),
+        FnArg::Filter(_) => bad("a logical expression"),
+        FnArg::Test(t) => match &**t {
+            Test::RelQuery(s) | Test::AbsQuery(JpQuery { segments: s }) => check_segments(s),
+            Test::Function(_) => bad("a function result"),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation (RFC 9535 §2.3–2.5), bounded
+
+struct Eval<'a> {
+    root: &'a Value,
+    steps: usize,
+    truncated: bool,
+}
+
+/// A comparable's value: a node of the document, a value made by the query, or nothing.
+enum Val<'a> {
+    Node(&'a Value),
+    Owned(Value),
+    Nothing,
+}
+
+impl<'a> Val<'a> {
+    fn get(&self) -> Option<&Value> {
+        match self {
+            Val::Node(v) => Some(v),
+            Val::Owned(v) => Some(v),
+            Val::Nothing => None,
+        }
+    }
+}
+
+impl<'a> Eval<'a> {
+    fn new(root: &'a Value) -> Self {
+        Eval { root, steps: 0, truncated: false }
+    }
+
+    /// Spends `n` units of work; false (and truncated) once the budget is gone.
+    fn spend(&mut self, n: usize) -> bool {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > MAX_STEPS {
+            self.truncated = true;
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Adds a node to a list unless the list or the budget is full.
+    fn push(&mut self, out: &mut Vec<&'a Value>, v: &'a Value) -> bool {
+        if out.len() >= MAX_SELECTED {
+            self.truncated = true;
+            return false;
+        }
+        if !self.spend(1) {
+            return false;
+        }
+        out.push(v);
+        true
+    }
+
+    fn full(&self, out: &[&'a Value]) -> bool {
+        self.truncated && (out.len() >= MAX_SELECTED || self.steps > MAX_STEPS)
+    }
+
+    fn query(&mut self, segments: &[Segment], start: &'a Value) -> Vec<&'a Value> {
+        let mut nodes = vec![start];
+        for segment in segments {
+            if nodes.is_empty() {
+                break;
+            }
+            nodes = self.segment(segment, &nodes);
+        }
+        nodes
+    }
+
+    fn segment(&mut self, segment: &Segment, input: &[&'a Value]) -> Vec<&'a Value> {
+        let mut out = Vec::new();
+        match segment {
+            Segment::Selector(s) => {
+                for &n in input {
+                    self.selector(s, n, &mut out);
+                    if self.full(&out) {
+                        break;
+                    }
+                }
+            }
+            Segment::Selectors(ss) => {
+                'outer: for &n in input {
+                    for s in ss {
+                        self.selector(s, n, &mut out);
+                        if self.full(&out) {
+                            break 'outer;
+                        }
+                    }
+                }
+            }
+            Segment::Descendant(inner) => {
+                // Each input node and its descendants, parents before children and
+                // children in document order, without recursing on the document.
+                let mut stack: Vec<&'a Value> = Vec::new();
+                'nodes: for &n in input {
+                    stack.push(n);
+                    while let Some(d) = stack.pop() {
+                        if !self.spend(1) {
+                            break 'nodes;
+                        }
+                        match &**inner {
+                            Segment::Selector(s) => self.selector(s, d, &mut out),
+                            Segment::Selectors(ss) => {
+                                for s in ss {
+                                    self.selector(s, d, &mut out);
+                                }
+                            }
+                            // The grammar puts only a child segment after `..`.
+                            Segment::Descendant(_) => {}
+                        }
+                        if self.full(&out) {
+                            break 'nodes;
+                        }
+                        match d {
+                            Value::Array(a) => stack.extend(a.iter().rev()),
+                            Value::Object(o) => stack.extend(o.values().rev()),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn selector(&mut self, selector: &Selector, node: &'a Value, out: &mut Vec<&'a Value>) {
+        match selector {
+            Selector::Name(name) => {
+                if let Some(v) = node.as_object().and_then(|o| o.get(name)) {
+                    self.push(out, v);
+                }
+            }
+            Selector::Index(i) => {
+                if let Some(v) = node.as_array().and_then(|a| index(a, *i)) {
+                    self.push(out, v);
+                }
+            }
+            Selector::Wildcard => match node {
+                Value::Array(a) => {
+                    for v in a {
+                        if !self.push(out, v) {
+                            break;
+                        }
+                    }
+                }
+                Value::Object(o) => {
+                    for v in o.values() {
+                        if !self.push(out, v) {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Selector::Slice(start, end, step) => {
+                if let Some(a) = node.as_array() {
+                    for i in slice_indexes(a.len(), *start, *end, *step) {
+                        if !self.push(out, &a[i]) {
+                            break;
+                        }
+                    }
+                }
+            }
+            Selector::Filter(f) => {
+                let children: Box<dyn Iterator<Item = &'a Value>> = match node {
+                    Value::Array(a) => Box::new(a.iter()),
+                    Value::Object(o) => Box::new(o.values()),
+                    _ => return,
+                };
+                for child in children {
+                    if !self.spend(1) {
+                        break;
+                    }
+                    if self.logical(f, child) && !self.push(out, child) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn logical(&mut self, filter: &Filter, current: &'a Value) -> bool {
+        if self.steps > MAX_STEPS {
+            return false;
+        }
+        match filter {
+            Filter::Or(fs) => fs.iter().any(|f| self.logical(f, current)),
+            Filter::And(fs) => fs.iter().all(|f| self.logical(f, current)),
+            Filter::Atom(FilterAtom::Filter { expr, not }) => self.logical(expr, current) != *not,
+            Filter::Atom(FilterAtom::Test { expr, not }) => self.test(expr, current) != *not,
+            Filter::Atom(FilterAtom::Comparison(c)) => self.compare(c, current),
+        }
+    }
+
+    fn test(&mut self, test: &Test, current: &'a Value) -> bool {
+        match test {
+            Test::RelQuery(segments) => !self.query(segments, current).is_empty(),
+            Test::AbsQuery(q) => !self.query(&q.segments, self.root).is_empty(),
+            Test::Function(f) => matches!(self.function(f, current), Val::Owned(Value::Bool(true))),
+        }
+    }
+
+    fn compare(&mut self, c: &Comparison, current: &'a Value) -> bool {
+        let (l, r) = c.vals();
+        let l = self.comparable(l, current);
+        let r = self.comparable(r, current);
+        let (l, r) = (l.get(), r.get());
+        match c {
+            Comparison::Eq(..) => self.equal(l, r),
+            Comparison::Ne(..) => !self.equal(l, r),
+            Comparison::Lt(..) => less(l, r),
+            Comparison::Gt(..) => less(r, l),
+            Comparison::Lte(..) => less(l, r) || self.equal(l, r),
+            Comparison::Gte(..) => less(r, l) || self.equal(l, r),
+        }
+    }
+
+    fn comparable(&mut self, c: &Comparable, current: &'a Value) -> Val<'a> {
+        match c {
+            Comparable::Literal(l) => Val::Owned(literal(l)),
+            Comparable::SingularQuery(q) => {
+                let (start, segments) = match q {
+                    SingularQuery::Current(s) => (current, s),
+                    SingularQuery::Root(s) => (self.root, s),
+                };
+                singular(start, segments).map_or(Val::Nothing, Val::Node)
+            }
+            Comparable::Function(f) => self.function(f, current),
+        }
+    }
+
+    /// A function's result: a value (ValueType), `Owned(Bool)` (LogicalType) or Nothing.
+    fn function(&mut self, f: &TestFunction, current: &'a Value) -> Val<'a> {
+        match f {
+            TestFunction::Length(a) => {
+                let v = self.value_arg(a, current);
+                match v.get() {
+                    Some(Value::String(s)) => {
+                        self.spend(s.len() / 64);
+                        Val::Owned(Value::from(s.chars().count()))
+                    }
+                    Some(Value::Array(a)) => Val::Owned(Value::from(a.len())),
+                    Some(Value::Object(o)) => Val::Owned(Value::from(o.len())),
+                    _ => Val::Nothing,
+                }
+            }
+            TestFunction::Count(a) => Val::Owned(Value::from(self.nodes_arg(a, current).len())),
+            TestFunction::Value(a) => match self.nodes_arg(a, current).as_slice() {
+                [one] => Val::Node(one),
+                _ => Val::Nothing,
+            },
+            TestFunction::Match(a, b) | TestFunction::Search(a, b) => {
+                let whole = matches!(f, TestFunction::Match(..));
+                let s = self.value_arg(a, current);
+                let p = self.value_arg(b, current);
+                let found = match (s.get(), p.get()) {
+                    (Some(Value::String(s)), Some(Value::String(p))) => {
+                        // A regex is compiled per call (see regex_matches): charge for it.
+                        self.spend(REGEX_STEPS + p.len() + s.len() / 64)
+                            && p.len() <= MAX_REGEX_LEN
+                            && regex_matches(s, p, whole)
+                    }
+                    _ => false,
+                };
+                Val::Owned(Value::Bool(found))
+            }
+            // Rejected by compile_path.
+            TestFunction::Custom(..) => Val::Nothing,
+        }
+    }
+
+    fn value_arg(&mut self, arg: &FnArg, current: &'a Value) -> Val<'a> {
+        match arg {
+            FnArg::Literal(l) => Val::Owned(literal(l)),
+            FnArg::Test(t) => match &**t {
+                Test::RelQuery(s) => match self.query(s, current).as_slice() {
+                    [one] => Val::Node(one),
+                    _ => Val::Nothing,
+                },
+                Test::AbsQuery(q) => match self.query(&q.segments, self.root).as_slice() {
+                    [one] => Val::Node(one),
+                    _ => Val::Nothing,
+                },
+                Test::Function(f) => self.function(f, current),
+            },
+            // Rejected by compile_path.
+            FnArg::Filter(_) => Val::Nothing,
+        }
+    }
+
+    fn nodes_arg(&mut self, arg: &FnArg, current: &'a Value) -> Vec<&'a Value> {
+        match arg {
+            FnArg::Test(t) => match &**t {
+                Test::RelQuery(s) => self.query(s, current),
+                Test::AbsQuery(q) => self.query(&q.segments, self.root),
+                Test::Function(_) => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// RFC 9535 §2.3.5.2.2 equality: Nothing equals only Nothing; numbers by value; arrays
+    /// and objects member by member. Iterative, and it spends a step per pair compared.
+    fn equal(&mut self, l: Option<&Value>, r: Option<&Value>) -> bool {
+        let (l, r) = match (l, r) {
+            (None, None) => return true,
+            (Some(l), Some(r)) => (l, r),
+            _ => return false,
+        };
+        let mut pairs = vec![(l, r)];
+        while let Some((l, r)) = pairs.pop() {
+            if !self.spend(1) {
+                return false;
+            }
+            match (l, r) {
+                (Value::Number(a), Value::Number(b)) => {
+                    if !num_eq(a, b) {
+                        return false;
+                    }
+                }
+                (Value::Array(a), Value::Array(b)) => {
+                    if a.len() != b.len() {
+                        return false;
+                    }
+                    pairs.extend(a.iter().zip(b));
+                }
+                (Value::Object(a), Value::Object(b)) => {
+                    if a.len() != b.len() {
+                        return false;
+                    }
+                    for (k, va) in a {
+                        match b.get(k) {
+                            Some(vb) => pairs.push((va, vb)),
+                            None => return false,
+                        }
+                    }
+                }
+                (Value::String(a), Value::String(b)) => {
+                    if a != b {
+                        return false;
+                    }
+                }
+                (Value::Bool(a), Value::Bool(b)) => {
+                    if a != b {
+                        return false;
+                    }
+                }
+                (Value::Null, Value::Null) => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+/// `a[i]` with a negative `i` counting from the end.
+fn index(a: &[Value], i: i64) -> Option<&Value> {
+    let len = a.len() as i64;
+    let i = if i < 0 { len.checked_add(i)? } else { i };
+    if (0..len).contains(&i) {
+        a.get(i as usize)
+    } else {
+        None
+    }
+}
+
+/// The indexes an RFC 9535 slice selects (§2.3.4.2.2), in selection order.
+fn slice_indexes(len: usize, start: Option<i64>, end: Option<i64>, step: Option<i64>) -> Box<dyn Iterator<Item = usize>> {
+    let len = len as i64;
+    let step = step.unwrap_or(1);
+    let norm = |i: i64| if i >= 0 { i } else { len.saturating_add(i) };
+    if step > 0 {
+        let lower = norm(start.unwrap_or(0)).clamp(0, len);
+        let upper = norm(end.unwrap_or(len)).clamp(0, len);
+        let mut i = lower;
+        Box::new(std::iter::from_fn(move || {
+            if i < upper {
+                let r = i as usize;
+                i = i.saturating_add(step);
+                Some(r)
+            } else {
+                None
+            }
+        }))
+    } else if step < 0 {
+        let upper = norm(start.unwrap_or(len - 1)).clamp(-1, len - 1);
+        let lower = norm(end.unwrap_or(-len - 1)).clamp(-1, len - 1);
+        let mut i = upper;
+        Box::new(std::iter::from_fn(move || {
+            if lower < i {
+                let r = i as usize;
+                i = i.saturating_add(step);
+                Some(r)
+            } else {
+                None
+            }
+        }))
+    } else {
+        Box::new(std::iter::empty())
+    }
+}
+
+/// A singular query's node, if there is one.
+fn singular<'a>(start: &'a Value, segments: &[SingularQuerySegment]) -> Option<&'a Value> {
+    segments.iter().try_fold(start, |v, s| match s {
+        SingularQuerySegment::Name(n) => v.as_object()?.get(n),
+        SingularQuerySegment::Index(i) => index(v.as_array()?, *i),
+    })
+}
+
+fn literal(l: &Literal) -> Value {
+    match l {
+        Literal::Int(i) => Value::from(*i),
+        Literal::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        Literal::String(s) => Value::String(s.clone()),
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Null => Value::Null,
+    }
+}
+
+fn num_eq(a: &Number, b: &Number) -> bool {
+    match (a.as_i64(), b.as_i64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => match (a.as_u64(), b.as_u64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => a.as_f64() == b.as_f64(),
+        },
+    }
+}
+
+fn num_lt(a: &Number, b: &Number) -> bool {
+    match (a.as_i64(), b.as_i64()) {
+        (Some(x), Some(y)) => x < y,
+        _ => match (a.as_u64(), b.as_u64()) {
+            (Some(x), Some(y)) => x < y,
+            _ => a.as_f64() < b.as_f64(),
+        },
+    }
+}
+
+/// RFC 9535 `<`: numbers by value, strings by code points; anything else is false.
+fn less(l: Option<&Value>, r: Option<&Value>) -> bool {
+    match (l, r) {
+        (Some(Value::Number(a)), Some(Value::Number(b))) => num_lt(a, b),
+        (Some(Value::String(a)), Some(Value::String(b))) => a < b,
+        _ => false,
+    }
+}
+
+/// Whether `s` matches the I-Regexp (RFC 9485) `pattern`, whole (match()) or in part (search()).
+///
+/// The `regex` crate is not a direct dependency of this crate, so this runs jsonpath-rust's own
+/// match()/search() (which translates I-Regexp's `.` and anchors match()) on a one-node query:
+/// `$[?match('<s>', '<pattern>')]` over `[null]` selects its node exactly when `s` matches.
+/// An invalid pattern matches nothing, as RFC 9535 §2.4.6–2.4.7 require.
+fn regex_matches(s: &str, pattern: &str, whole: bool) -> bool {
+    let (a, b) = (FnArg::Literal(Literal::String(s.to_string())), FnArg::Literal(Literal::String(pattern.to_string())));
+    let f = if whole { TestFunction::Match(a, b) } else { TestFunction::Search(a, b) };
+    let q = JpQuery::new(vec![Segment::Selector(Selector::Filter(Filter::Atom(FilterAtom::test(
+        Test::Function(Box::new(f)),
+        false,
+    ))))]);
+    let doc = Value::Array(vec![Value::Null]);
+    jsonpath_rust::query::js_path_process(&q, &doc).is_ok_and(|nodes| !nodes.is_empty())
 }
