@@ -1,0 +1,570 @@
+// The validator page: DOM wiring around the pipehook wasm package (pkg/web.js).
+// Everything happens here, in the browser; the only requests are for this
+// page's own files (the wasm, the sample payloads), and the page's CSP forbids others.
+
+import { parseJson } from "./lib/json-text.js";
+import {
+  classifyInput,
+  decodeFragment,
+  encodeFragment,
+  findTargetAction,
+  holdsSecret,
+  isObject,
+  parseHeaders,
+  pipelineDeclaration,
+  redactSecrets,
+  REDACTED,
+  setHeader,
+  stringMap,
+} from "./lib/inputs.js";
+import { signSha256 } from "./lib/sign.js";
+import { exampleDefinition, examplePipeline, samples } from "./lib/examples.js";
+
+const $ = (id) => document.getElementById(id);
+const el = {
+  engine: $("engine-status"),
+  definition: $("definition"),
+  verdict: $("verdict"),
+  summary: $("verdict-summary"),
+  problems: $("problems"),
+  toolbarStatus: $("toolbar-status"),
+  shareBox: $("share-box"),
+  shareUrl: $("share-url"),
+  pipeline: $("pipeline"),
+  pipelineStatus: $("pipeline-status"),
+  choiceField: $("webhook-choice-field"),
+  choice: $("webhook-choice"),
+  sample: $("sample"),
+  payload: $("payload"),
+  headers: $("headers"),
+  signStatus: $("sign-status"),
+  sourceIp: $("source-ip"),
+  actionConfig: $("action-config"),
+  actionConfigSource: $("action-config-source"),
+  sign: $("sign"),
+  evaluate: $("evaluate"),
+  result: $("delivery-result"),
+};
+
+/** The loaded wasm package, once init() has finished. */
+let engine = null;
+/** What the definition box holds, as last checked. */
+let checked = { parsed: null, items: [] };
+/** The action-config text the page last wrote itself; anything else is the user's. */
+let autoFilledConfig = "";
+/** The last signature the page computed and the body it covered (to spot a stale one). */
+let lastSigned = null;
+
+// ---------------------------------------------------------------- engine
+
+async function loadEngine() {
+  try {
+    const mod = await import("./pkg/web.js");
+    await mod.default();
+    engine = mod;
+    el.engine.textContent = "";
+    el.engine.hidden = true;
+  } catch (err) {
+    el.engine.textContent =
+      `The validator could not load (pkg/web.js: ${err && err.message}). ` +
+      "If you serve this page yourself, run npm run build first.";
+    el.engine.classList.add("error");
+  }
+  checkDefinition();
+}
+
+// ---------------------------------------------------------------- 1. definition
+
+function checkDefinition() {
+  const text = el.definition.value;
+  const json = parseJson(text);
+  if (!json.ok) {
+    checked = { parsed: null, items: [] };
+    renderProblems([syntaxProblem(json, text)], null);
+  } else {
+    const { items } = classifyInput(json.value);
+    checked = { parsed: json.value, items };
+    if (!engine) {
+      renderPending();
+    } else {
+      const pipeline = currentPipeline().pipeline;
+      const problems = items.flatMap((item) => validateItem(item, pipeline, items.length > 1));
+      renderProblems(problems, items);
+    }
+  }
+  renderChoices();
+  refreshActionConfig();
+}
+
+function validateItem(item, pipeline, many) {
+  // With several webhooks, the pipeline only speaks for those that name it.
+  const def = item.definition;
+  const usePipeline = pipeline && (!many || (isObject(def) && def.targetPipeline === pipeline.name));
+  try {
+    const result = engine.validateWebhook(item.input, usePipeline ? { pipeline } : undefined);
+    return result.problems.map((p) => ({ ...p, path: item.mapPath(p.path) }));
+  } catch (err) {
+    return [{ type: (err && err.name) || "Error", path: item.mapPath(""), message: String(err && err.message) }];
+  }
+}
+
+function syntaxProblem(json, text) {
+  return {
+    type: "JSON syntax error",
+    path: `line ${json.line}, column ${json.column}`,
+    message: json.message,
+    offset: json.offset,
+    source: text,
+  };
+}
+
+function renderPending() {
+  el.verdict.textContent = "…";
+  el.verdict.dataset.state = "pending";
+  el.summary.textContent = el.engine.classList.contains("error")
+    ? "The JSON parses, but the validator is not loaded, so it cannot be checked."
+    : "Loading the validator…";
+  el.problems.replaceChildren();
+}
+
+function renderProblems(problems, items) {
+  const valid = problems.length === 0;
+  el.verdict.textContent = valid ? "valid" : "invalid";
+  el.verdict.dataset.state = valid ? "valid" : "invalid";
+  el.summary.textContent = summaryText(problems, items);
+  el.problems.replaceChildren(...problems.map(problemItem));
+}
+
+function summaryText(problems, items) {
+  if (items === null) return "This is not JSON yet.";
+  const count = items.length === 1 ? "" : ` (${items.length} webhooks checked)`;
+  if (problems.length === 0) {
+    if (items.length === 0) return "The list holds no webhooks.";
+    return `AWS would accept this${count}.`;
+  }
+  const first = problems[0].type;
+  const n = problems.length;
+  return `AWS would refuse this with ${first}; ${n} problem${n === 1 ? "" : "s"} in all${count}.`;
+}
+
+function problemItem(p) {
+  const li = document.createElement("li");
+  li.dataset.testid = "problem";
+  li.dataset.type = p.type;
+  li.dataset.path = p.path;
+  const type = span("ptype", p.type, "problem-type");
+  const path = document.createElement("code");
+  path.className = "ppath";
+  path.dataset.testid = "problem-path";
+  path.textContent = p.path || "(input)";
+  const message = span("pmessage", p.message, "problem-message");
+  li.append(type, " ", path, message);
+  if (typeof p.offset === "number") {
+    // A syntax error knows where it is: offer to jump there.
+    const go = document.createElement("button");
+    go.type = "button";
+    go.className = "link";
+    go.textContent = "Show in the text";
+    go.addEventListener("click", () => {
+      el.definition.focus();
+      el.definition.setSelectionRange(p.offset, Math.min(p.offset + 1, p.source.length));
+    });
+    li.append(go);
+  }
+  return li;
+}
+
+function span(className, text, testid) {
+  const s = document.createElement("span");
+  s.className = className;
+  s.textContent = text;
+  if (testid) s.dataset.testid = testid;
+  return s;
+}
+
+function renderChoices() {
+  const items = checked.items;
+  const previous = el.choice.value;
+  el.choice.replaceChildren(
+    ...items.map((item, i) => {
+      const o = document.createElement("option");
+      o.value = String(i);
+      o.textContent = items.length > 1 ? `${i + 1}. ${item.label}` : item.label;
+      return o;
+    }),
+  );
+  if (previous && Number(previous) < items.length) el.choice.value = previous;
+  el.choiceField.hidden = items.length <= 1;
+}
+
+/** The definition a delivery goes to (the chosen one when a list holds several). */
+function chosenDefinition() {
+  const items = checked.items;
+  if (items.length === 0) return undefined;
+  const i = Number(el.choice.value) || 0;
+  return (items[i] ?? items[0]).definition;
+}
+
+// ---------------------------------------------------------------- 2. pipeline
+
+function currentPipeline() {
+  const text = el.pipeline.value;
+  if (text.trim() === "") return { pipeline: null };
+  const json = parseJson(text);
+  if (!json.ok) return { pipeline: null, error: `JSON syntax error at line ${json.line}, column ${json.column}: ${json.message}` };
+  const pipeline = pipelineDeclaration(json.value);
+  if (!pipeline) return { pipeline: null, error: 'Expected get-pipeline output ({"pipeline": {...}}) or a pipeline declaration with "stages".' };
+  return { pipeline };
+}
+
+/** Keeps the action-config box in step with the pipeline, unless the user has written their own. */
+function refreshActionConfig() {
+  const { pipeline, error } = currentPipeline();
+  const definition = chosenDefinition();
+  let note = "";
+  let fill = null;
+  el.pipelineStatus.classList.toggle("error", Boolean(error));
+  if (error) {
+    el.pipelineStatus.textContent = error;
+  } else if (!pipeline) {
+    el.pipelineStatus.textContent = "";
+    fill = "";
+  } else {
+    const target = findTargetAction(pipeline, definition);
+    if (target.error) {
+      el.pipelineStatus.textContent = `Pipeline ${JSON.stringify(pipeline.name)}: ${target.error}`;
+      fill = "";
+    } else {
+      el.pipelineStatus.textContent = `Pipeline ${JSON.stringify(pipeline.name)}: target action ${JSON.stringify(target.action)} found in the first stage ${JSON.stringify(target.stage)}.`;
+      fill = Object.keys(target.configuration).length ? JSON.stringify(target.configuration, null, 2) : "";
+      note = `Filled from action ${JSON.stringify(target.action)} of pipeline ${JSON.stringify(pipeline.name)}; edit it to try other values.`;
+    }
+  }
+  const userOwned = el.actionConfig.value !== autoFilledConfig && el.actionConfig.value.trim() !== "";
+  if (fill !== null && !userOwned) {
+    el.actionConfig.value = fill;
+    autoFilledConfig = fill;
+  } else if (userOwned) {
+    note = "Your values (they override the pipeline's).";
+  }
+  el.actionConfigSource.textContent = [note, missingPlaceholders(definition)].filter(Boolean).join(" ");
+}
+
+function actionConfiguration() {
+  const text = el.actionConfig.value;
+  if (text.trim() === "") return { value: {} };
+  const json = parseJson(text);
+  if (!json.ok) return { error: `Action configuration: JSON syntax error at line ${json.line}, column ${json.column}: ${json.message}` };
+  if (!isObject(json.value)) return { error: 'Action configuration must be a JSON object, such as { "Branch": "main" }.' };
+  return { value: stringMap(json.value) };
+}
+
+function missingPlaceholders(definition) {
+  const config = actionConfiguration().value;
+  if (!config || !isObject(definition) || !Array.isArray(definition.filters)) return "";
+  const names = new Set();
+  for (const f of definition.filters) {
+    if (!isObject(f) || typeof f.matchEquals !== "string") continue;
+    for (const m of f.matchEquals.matchAll(/\{([^{}]+)\}/g)) if (!(m[1] in config)) names.add(m[1]);
+  }
+  if (names.size === 0) return "";
+  const list = [...names].map((n) => `{${n}}`).join(", ");
+  return `Not set here: ${list} (AWS leaves a placeholder with no value as written).`;
+}
+
+// ---------------------------------------------------------------- 3. delivery
+
+async function pickSample() {
+  const sample = samples.find((s) => s.id === el.sample.value);
+  if (!sample) return;
+  try {
+    const response = await fetch(`samples/${sample.file}`);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    el.payload.value = await response.text();
+  } catch (err) {
+    el.signStatus.textContent = `Could not load samples/${sample.file}: ${err.message}`;
+    return;
+  }
+  let headers = setHeader(el.headers.value, "X-GitHub-Event", sample.event);
+  if (!/^\s*content-type\s*:/im.test(headers)) headers = setHeader(headers, "Content-Type", "application/json");
+  el.headers.value = headers;
+  noteStaleSignature();
+}
+
+async function signPayload() {
+  const definition = chosenDefinition();
+  const config = isObject(definition) ? definition.authenticationConfiguration : undefined;
+  const secret = isObject(config) ? config.SecretToken : undefined;
+  el.signStatus.classList.remove("error");
+  if (typeof secret !== "string" || secret === "") {
+    el.signStatus.textContent = "The definition has no SecretToken to sign with.";
+    el.signStatus.classList.add("error");
+    return;
+  }
+  if (secret === REDACTED) {
+    el.signStatus.textContent = "The SecretToken is redacted (****): put the real one in the definition to sign.";
+    el.signStatus.classList.add("error");
+    return;
+  }
+  const body = el.payload.value;
+  const signature = await signSha256(secret, body);
+  el.headers.value = setHeader(el.headers.value, "X-Hub-Signature-256", signature);
+  lastSigned = { signature, body };
+  const how = globalThis.crypto && globalThis.crypto.subtle ? "WebCrypto" : "built-in SHA-256";
+  el.signStatus.textContent =
+    definition.authentication === "GITHUB_HMAC"
+      ? `Signed in this page (${how}).`
+      : `Signed (${how}), though ${definition.authentication} authentication does not check signatures.`;
+}
+
+function noteStaleSignature() {
+  if (!lastSigned) return;
+  const stale = el.payload.value !== lastSigned.body && el.headers.value.includes(lastSigned.signature);
+  el.signStatus.classList.toggle("error", stale);
+  el.signStatus.textContent = stale ? "The payload changed since it was signed: sign again." : el.signStatus.textContent;
+}
+
+function evaluate() {
+  const fail = (message, problems) => renderDeliveryError(message, problems);
+  if (!engine) return fail("The validator is not loaded.");
+  if (checked.parsed === null) return fail("Fix the definition's JSON first.");
+  const definition = chosenDefinition();
+  if (definition === undefined) return fail("There is no webhook definition to deliver to.");
+  const { headers, errors } = parseHeaders(el.headers.value);
+  if (errors.length) return fail(`Headers: ${errors.join("; ")}`);
+  const config = actionConfiguration();
+  if (config.error) return fail(config.error);
+  const delivery = { headers, body: new TextEncoder().encode(el.payload.value) };
+  const sourceIp = el.sourceIp.value.trim();
+  if (sourceIp) delivery.sourceIp = sourceIp;
+  let decision;
+  try {
+    decision = engine.evaluateDelivery(definition, delivery, { actionConfiguration: config.value });
+  } catch (err) {
+    if (err && Array.isArray(err.problems)) {
+      return fail("The webhook definition is invalid, so no delivery can reach it. Fix these first:", err.problems);
+    }
+    return fail(`Could not evaluate: ${err && err.message}`);
+  }
+  renderDecision(decision, definition);
+}
+
+const OUTCOME_MEANING = {
+  accepted: "The pipeline would start.",
+  filtered: "The sender gets 200, but the pipeline does not start.",
+  unauthorized: "Rejected before anything else is looked at; nothing starts.",
+  forbidden: "The source address is outside AllowedIPRange; nothing starts.",
+  malformed: "The body is not JSON; nothing starts.",
+};
+
+function renderDecision(decision, definition) {
+  const box = document.createElement("div");
+  box.className = `decision outcome-${decision.outcome}`;
+  box.dataset.testid = "decision";
+  box.dataset.outcome = decision.outcome;
+  const head = document.createElement("p");
+  head.className = "decision-head";
+  const status = span("status-code", `HTTP ${decision.status}`, "decision-status");
+  head.append(span("outcome", decision.outcome, "decision-outcome"), " ", status, " ", span("meaning", OUTCOME_MEANING[decision.outcome] ?? ""));
+  const reason = document.createElement("p");
+  reason.className = "reason";
+  reason.dataset.testid = "decision-reason";
+  reason.textContent = decision.reason;
+  box.append(head, reason);
+  if (decision.revision) {
+    const rev = document.createElement("p");
+    rev.className = "revision";
+    const code = document.createElement("code");
+    code.textContent = decision.revision;
+    rev.append("Source revision: ", code);
+    box.append(rev);
+  }
+  el.result.replaceChildren(box, filterTable(decision, definition));
+}
+
+function filterTable(decision, definition) {
+  const rules = Array.isArray(decision.filters) ? decision.filters : [];
+  const defined = isObject(definition) && Array.isArray(definition.filters) ? definition.filters : [];
+  if (rules.length === 0) {
+    const p = document.createElement("p");
+    p.className = "status";
+    p.dataset.testid = "filters-note";
+    p.textContent =
+      defined.length === 0
+        ? "The webhook has no filter rules: every authenticated JSON delivery passes."
+        : "The filter rules were not evaluated: the delivery stopped before them.";
+    return p;
+  }
+  const wrap = document.createElement("div");
+  wrap.className = "table-wrap";
+  const table = document.createElement("table");
+  table.dataset.testid = "filters";
+  const caption = document.createElement("caption");
+  caption.textContent = "Filter rules (all must pass)";
+  const thead = document.createElement("thead");
+  thead.innerHTML = '<tr><th scope="col">#</th><th scope="col">JSONPath</th><th scope="col">Expected</th><th scope="col">Selected</th><th scope="col">Result</th></tr>';
+  const tbody = document.createElement("tbody");
+  rules.forEach((rule, i) => {
+    const tr = document.createElement("tr");
+    tr.dataset.testid = "filter-row";
+    tr.className = rule.passed ? "pass" : "fail";
+    const raw = isObject(defined[i]) ? defined[i].matchEquals : undefined;
+    const expected =
+      rule.expected === undefined || rule.expected === null
+        ? "(anything not null)"
+        : raw !== undefined && raw !== rule.expected
+          ? `${rule.expected}  ← ${raw}`
+          : rule.expected;
+    const selected = Array.isArray(rule.selected) ? rule.selected : [];
+    tr.append(
+      cell(String(i + 1)),
+      cell(rule.jsonPath, "code", "filter-path"),
+      cell(expected, "code", "filter-expected"),
+      cell(selected.length ? selected.map(showValue).join("\n") : "(nothing)", "code", "filter-selected"),
+      cell(rule.passed ? "✓ pass" : "✗ fail", "result", "filter-result"),
+    );
+    tbody.append(tr);
+  });
+  table.append(caption, thead, tbody);
+  wrap.append(table);
+  return wrap;
+}
+
+function showValue(v) {
+  const text = typeof v === "string" ? v : JSON.stringify(v);
+  return text.length > 200 ? text.slice(0, 200) + "…" : text;
+}
+
+function cell(text, className, testid) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  if (testid) td.dataset.testid = testid;
+  return td;
+}
+
+function renderDeliveryError(message, problems) {
+  const box = document.createElement("div");
+  box.className = "decision outcome-error";
+  box.dataset.testid = "decision";
+  box.dataset.outcome = "error";
+  const p = document.createElement("p");
+  p.textContent = message;
+  box.append(p);
+  if (problems && problems.length) {
+    const ul = document.createElement("ul");
+    ul.className = "problems";
+    ul.append(...problems.map(problemItem));
+    box.append(ul);
+  }
+  el.result.replaceChildren(box);
+}
+
+// ---------------------------------------------------------------- toolbar
+
+function say(message, isError = false) {
+  el.toolbarStatus.textContent = message;
+  el.toolbarStatus.classList.toggle("error", isError);
+}
+
+function loadExample() {
+  el.definition.value = JSON.stringify(exampleDefinition, null, 2);
+  checkDefinition();
+  say("Example loaded. Change the SecretToken before you use it.");
+}
+
+async function copyDefinition() {
+  if (checked.parsed === null) return say("Fix the JSON first: there is nothing checked to copy.", true);
+  const text = JSON.stringify(checked.parsed, null, 2) + "\n";
+  if (await writeClipboard(text)) say("Copied the definition (formatted) to the clipboard.");
+  else say("The browser refused the clipboard: select the text and copy it yourself.", true);
+}
+
+async function shareDefinition() {
+  if (checked.parsed === null) return say("Fix the JSON first: only a parsed definition can be shared, so that its SecretToken can be removed.", true);
+  const redacted = redactSecrets(checked.parsed);
+  if (holdsSecret(redacted)) return say("Could not remove the SecretToken, so no link was made.", true);
+  const url = location.href.split("#")[0] + encodeFragment(redacted);
+  el.shareUrl.value = url;
+  el.shareBox.hidden = false;
+  el.shareUrl.focus();
+  el.shareUrl.select();
+  const copied = await writeClipboard(url);
+  say(copied ? "Link copied. The SecretToken is not in it." : "Link ready below. The SecretToken is not in it.");
+}
+
+async function writeClipboard(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function restoreFromFragment() {
+  let value;
+  try {
+    value = decodeFragment(location.hash);
+  } catch {
+    say("The link's definition is damaged and could not be read.", true);
+    return;
+  }
+  if (value === null) return;
+  el.definition.value = JSON.stringify(value, null, 2);
+  say("Loaded from a shared link. Its SecretToken was removed (****): put yours back to sign deliveries.");
+}
+
+// ---------------------------------------------------------------- wiring
+
+function debounce(fn, ms) {
+  let timer;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+}
+
+function populateSamples() {
+  for (const s of samples) {
+    const o = document.createElement("option");
+    o.value = s.id;
+    o.textContent = s.label;
+    el.sample.append(o);
+  }
+}
+
+function main() {
+  populateSamples();
+  restoreFromFragment();
+  const recheck = debounce(checkDefinition, 150);
+  el.definition.addEventListener("input", recheck);
+  el.pipeline.addEventListener("input", debounce(checkDefinition, 150));
+  el.actionConfig.addEventListener("input", debounce(refreshActionConfig, 150));
+  el.choice.addEventListener("change", refreshActionConfig);
+  el.payload.addEventListener("input", noteStaleSignature);
+  el.sample.addEventListener("change", pickSample);
+  el.sign.addEventListener("click", signPayload);
+  el.evaluate.addEventListener("click", evaluate);
+  $("load-example").addEventListener("click", loadExample);
+  $("load-pipeline").addEventListener("click", () => {
+    el.pipeline.value = JSON.stringify(examplePipeline, null, 2);
+    checkDefinition();
+  });
+  $("copy").addEventListener("click", copyDefinition);
+  $("share").addEventListener("click", shareDefinition);
+  $("delivery-result").closest("section").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      evaluate();
+    }
+  });
+  window.addEventListener("hashchange", () => {
+    restoreFromFragment();
+    checkDefinition();
+  });
+  checkDefinition();
+  loadEngine();
+}
+
+main();
