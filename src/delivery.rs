@@ -1,18 +1,25 @@
-//! A delivery in, a Decision (with its trace) out. (stub)
+//! A delivery in, a [`Decision`] (with its trace) out: SPEC §2 steps 2–4.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::filter::FilterTrace;
+use crate::auth::{header, AuthFailure, PrecomputedMacs};
+use crate::filter::{json_text, FilterTrace};
 use crate::validate::ValidWebhook;
 
+/// GitHub's own maximum delivery size; larger bodies are refused unread.
+pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+
 /// What arrived at the webhook URL. Header names are matched case-insensitively.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Delivery<'a> {
     pub headers: &'a [(String, String)],
     pub body: &'a [u8],
     pub source_ip: Option<&'a str>,
+    /// HMACs of the body computed by the host's native crypto, if it has one.
+    pub macs: Option<&'a PrecomputedMacs>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -25,27 +32,149 @@ pub enum Outcome {
     Malformed,
 }
 
+impl Outcome {
+    /// The status a receiver answers the sender with. A filtered delivery is
+    /// not the sender's fault, so it gets 200 and no retry.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Accepted | Self::Filtered => 200,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::Malformed => 400,
+        }
+    }
+}
+
+/// The decision on one delivery, and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Decision {
     pub outcome: Outcome,
     pub status: u16,
     pub reason: String,
+    /// Every rule's trace, in definition order (empty when the delivery was
+    /// refused before the filters ran).
     pub filters: Vec<FilterTrace>,
+    /// The source revision the payload names, for the execution record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
 }
 
+impl Decision {
+    fn refused(outcome: Outcome, reason: String) -> Self {
+        Self { outcome, status: outcome.status(), reason, filters: Vec::new(), revision: None }
+    }
+}
+
+/// Decides a delivery: authenticate, parse, filter. Pure: the caller stores
+/// whatever an accepted decision should start.
 pub fn evaluate_delivery(
     webhook: &ValidWebhook,
     delivery: &Delivery<'_>,
     action_configuration: &BTreeMap<String, String>,
 ) -> Decision {
-    let _ = (webhook, delivery, action_configuration);
-    Decision { outcome: Outcome::Malformed, status: 400, reason: String::new(), filters: vec![], revision: None }
+    if delivery.body.len() > MAX_BODY_BYTES {
+        return Decision {
+            status: 413,
+            ..Decision::refused(
+                Outcome::Malformed,
+                format!("the body is {} bytes, more than the 25 MB limit", delivery.body.len()),
+            )
+        };
+    }
+    if let Err(failure) = webhook.auth().check(delivery.headers, delivery.body, delivery.source_ip, delivery.macs) {
+        return match failure {
+            AuthFailure::Signature(why) => Decision::refused(Outcome::Unauthorized, why),
+            AuthFailure::Address(why) => Decision::refused(Outcome::Forbidden, why),
+        };
+    }
+    let payload = match parse_payload(delivery.headers, delivery.body) {
+        Ok(p) => p,
+        Err(why) => return Decision::refused(Outcome::Malformed, why),
+    };
+    let filters: Vec<FilterTrace> =
+        webhook.filters().iter().map(|f| f.evaluate(&payload, action_configuration)).collect();
+    match filters.iter().position(|t| !t.passed) {
+        None => Decision {
+            outcome: Outcome::Accepted,
+            status: Outcome::Accepted.status(),
+            reason: match filters.len() {
+                0 => "accepted: the webhook has no filter rules, so every authenticated delivery starts the pipeline".into(),
+                1 => "accepted: the filter rule passed".into(),
+                n => format!("accepted: all {n} filter rules passed"),
+            },
+            revision: source_revision(&payload),
+            filters,
+        },
+        Some(i) => Decision {
+            outcome: Outcome::Filtered,
+            status: Outcome::Filtered.status(),
+            reason: explain_failed_rule(i, &filters[i]),
+            filters,
+            revision: None,
+        },
+    }
 }
 
-/// The source revision a payload names (a push's `after`, a pull request's head sha, …).
-pub fn source_revision(payload: &Value) -> Option<String> {
-    let _ = payload;
-    None
+/// GitHub sends JSON, or with content type `application/x-www-form-urlencoded`
+/// the JSON in the form's `payload` field.
+fn parse_payload(headers: &[(String, String)], body: &[u8]) -> Result<Value, String> {
+    let is_form = header(headers, "content-type").is_some_and(|ct| {
+        ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
+    });
+    if is_form {
+        let payload = form_urlencoded::parse(body)
+            .find(|(k, _)| k == "payload")
+            .map(|(_, v)| v.into_owned())
+            .ok_or("the form-encoded body has no 'payload' field")?;
+        serde_json::from_str(&payload).map_err(|e| format!("the 'payload' form field is not JSON: {e}"))
+    } else {
+        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))
+    }
 }
+
+fn explain_failed_rule(index: usize, trace: &FilterTrace) -> String {
+    let rule = format!("filter rule {} ({})", index + 1, trace.json_path);
+    if trace.selected.is_empty() {
+        return format!("filtered: {rule} selected nothing");
+    }
+    let selected = describe_selection(&trace.selected);
+    match &trace.expected {
+        Some(expected) => format!("filtered: {rule} expected '{expected}' but selected {selected}"),
+        None => format!("filtered: {rule} selected only null"),
+    }
+}
+
+/// A short rendering of what a rule selected, cut so a huge selection cannot make a huge reason.
+fn describe_selection(selected: &[Value]) -> String {
+    const SHOWN: usize = 3;
+    const TEXT_MAX: usize = 120;
+    let mut parts: Vec<String> = selected
+        .iter()
+        .take(SHOWN)
+        .map(|v| {
+            let text = json_text(v);
+            let short: String = text.chars().take(TEXT_MAX).collect();
+            let cut = if short.len() < text.len() { "…" } else { "" };
+            format!("'{short}{cut}'")
+        })
+        .collect();
+    if selected.len() > SHOWN {
+        parts.push(format!("and {} more", selected.len() - SHOWN));
+    }
+    parts.join(", ")
+}
+
+/// The source revision a payload names: a push's `after`, a pull request's
+/// head commit, a release's tag, a workflow run's head commit, or a ref.
+pub fn source_revision(payload: &Value) -> Option<String> {
+    const CANDIDATES: [&str; 6] =
+        ["/after", "/pull_request/head/sha", "/workflow_run/head_sha", "/release/tag_name", "/head_commit/id", "/ref"];
+    CANDIDATES
+        .iter()
+        .find_map(|p| payload.pointer(p).and_then(Value::as_str))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests;

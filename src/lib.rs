@@ -23,4 +23,7 @@ pub use filter::FilterTrace;
 pub use model::*;
 pub use problem::{aws_error, Problem, ProblemKind};
 pub use redact::{redact, REDACTED};
-pub use validate::{validate_put_webhook, validate_webhook_definition, ValidPutWebhook, ValidWebhook};
+pub use validate::{
+    validate_document, validate_put_webhook, validate_text, validate_webhook_definition, ValidPutWebhook,
+    ValidWebhook,
+};

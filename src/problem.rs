@@ -8,6 +8,8 @@ use std::fmt;
 /// the only place the wire name is spelt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProblemKind {
+    /// The input is not JSON at all (what AWS JSON 1.1 answers for unreadable input).
+    Serialization,
     Validation,
     InvalidWebhookFilterPattern,
     InvalidWebhookAuthenticationParameters,
@@ -20,6 +22,7 @@ pub enum ProblemKind {
 impl ProblemKind {
     pub fn aws_type(self) -> &'static str {
         match self {
+            Self::Serialization => "SerializationException",
             Self::Validation => "ValidationException",
             Self::InvalidWebhookFilterPattern => "InvalidWebhookFilterPatternException",
             Self::InvalidWebhookAuthenticationParameters => {

@@ -1,0 +1,163 @@
+// Types of the pipehook package. Shapes and member names are those of the AWS
+// CodePipeline service model (note the PascalCase SecretToken and AllowedIPRange).
+
+export type WebhookAuthenticationType = "GITHUB_HMAC" | "IP" | "UNAUTHENTICATED";
+
+export interface WebhookAuthConfiguration {
+  AllowedIPRange?: string;
+  SecretToken?: string;
+}
+
+export interface WebhookFilterRule {
+  jsonPath: string;
+  matchEquals?: string;
+}
+
+export interface WebhookDefinition {
+  name: string;
+  targetPipeline: string;
+  targetAction: string;
+  filters: WebhookFilterRule[];
+  authentication: WebhookAuthenticationType;
+  authenticationConfiguration: WebhookAuthConfiguration;
+}
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface PutWebhookInput {
+  webhook: WebhookDefinition;
+  tags?: Tag[];
+}
+
+export interface ListWebhookItem {
+  definition: WebhookDefinition;
+  url: string;
+  errorMessage?: string;
+  errorCode?: string;
+  /** Epoch seconds. */
+  lastTriggered?: number;
+  arn?: string;
+  tags?: Tag[];
+}
+
+export interface ActionDeclaration {
+  name: string;
+  actionTypeId?: { category: string; owner: string; provider: string; version: string };
+  configuration?: Record<string, string>;
+  [member: string]: unknown;
+}
+
+export interface StageDeclaration {
+  name: string;
+  actions: ActionDeclaration[];
+  [member: string]: unknown;
+}
+
+export interface PipelineDeclaration {
+  name: string;
+  stages: StageDeclaration[];
+  version?: number;
+  [member: string]: unknown;
+}
+
+/** The AWS exception a problem maps to. */
+export type ProblemType =
+  | "SerializationException"
+  | "ValidationException"
+  | "InvalidWebhookFilterPatternException"
+  | "InvalidWebhookAuthenticationParametersException"
+  | "TooManyTagsException"
+  | "InvalidTagsException"
+  | "PipelineNotFoundException"
+  | "LimitExceededException";
+
+export interface Problem {
+  type: ProblemType;
+  message: string;
+  /** Where, in AWS's member path form: `webhook.filters[0].jsonPath`, `tags[3].key`. */
+  path: string;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  problems: Problem[];
+}
+
+export interface ValidateOptions {
+  /** A PipelineDeclaration, or `aws codepipeline get-pipeline` output: turns on the pipeline checks. */
+  pipeline?: PipelineDeclaration | { pipeline: PipelineDeclaration };
+}
+
+/**
+ * Checks a PutWebhook input (or its JSON text, or a bare WebhookDefinition)
+ * and reports every problem at once.
+ */
+export function validateWebhook(
+  input: PutWebhookInput | WebhookDefinition | string,
+  options?: ValidateOptions,
+): ValidationResult;
+
+export interface Delivery {
+  /** Header names are case-insensitive. */
+  headers: Record<string, string> | Iterable<[string, string]>;
+  /** The raw body; signatures are over these exact bytes. */
+  body: string | Uint8Array;
+  /** The caller's address, for IP authentication. */
+  sourceIp?: string;
+}
+
+export interface EvaluateOptions {
+  /** The target action's configuration: fills `{Key}` placeholders in matchEquals. */
+  actionConfiguration?: Record<string, string>;
+}
+
+export type Outcome = "accepted" | "unauthorized" | "forbidden" | "filtered" | "malformed";
+
+export interface FilterTrace {
+  jsonPath: string;
+  /** matchEquals after `{Key}` substitution; absent for a rule without matchEquals. */
+  expected?: string;
+  /** What the path selected: at most one value for a definite path. */
+  selected: unknown[];
+  passed: boolean;
+}
+
+export interface Decision {
+  outcome: Outcome;
+  /** The HTTP status a receiver should answer: 200, 401, 403, 400 (or 413 for an oversized body). */
+  status: number;
+  /** One line saying why. */
+  reason: string;
+  filters: FilterTrace[];
+  /** The source revision the payload names (e.g. a push's `after`), when accepted. */
+  revision?: string;
+}
+
+/**
+ * Decides a delivery against a webhook: authentication, body parsing, filters.
+ * Throws a {@link PipehookError} when the definition itself is invalid.
+ */
+export function evaluateDelivery(
+  webhook: WebhookDefinition | PutWebhookInput,
+  delivery: Delivery,
+  options?: EvaluateOptions,
+): Decision;
+
+/** A deep copy with every SecretToken replaced by `****`. */
+export function redactWebhook<T>(item: T): T;
+
+export class PipehookError extends Error {
+  name: "PipehookError";
+  problems: Problem[];
+}
+
+export type InitInput = string | URL | Request | Response | BufferSource | WebAssembly.Module;
+
+/** Loads the wasm (browsers, Deno, Workers). A no-op in Node, where importing is enough. */
+export default function init(input?: InitInput | Promise<InitInput>): Promise<void>;
+export function init(input?: InitInput | Promise<InitInput>): Promise<void>;
+/** Synchronous initialisation from a compiled module or bytes (Cloudflare Workers: import the .wasm). */
+export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): void;
