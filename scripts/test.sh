@@ -14,6 +14,7 @@ failed=()
 run() { # name, command...
   local name=$1; shift
   step "$name"
+  if [ "$1" = bash ] && [ ! -f "$2" ]; then echo "--- $name: NOT RUN ($2 does not exist yet)"; return; fi
   if "$@"; then echo "--- $name: ok"; else echo "--- $name: FAILED"; failed+=("$name"); fi
 }
 
