@@ -162,6 +162,10 @@ describe("validator page in Chromium", () => {
     assert.ok(ms < 1000, `verdict after ${ms} ms`);
     assert.equal(await page.getByTestId("problem").count(), 0);
     assert.equal((await page.getByTestId("verdict").textContent()).trim(), "valid");
+    assert.match(
+      await page.getByTestId("definition-explain").textContent(),
+      /Starts pipeline "my-pipeline" \(action "Source"\) on a delivery signed with its SecretToken .*\$\.ref is "refs\/heads\/\{Branch\}"/,
+    );
     await shots(page, "02-definition-valid");
     await page.close();
   });

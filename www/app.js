@@ -27,6 +27,7 @@ const el = {
   verdict: $("verdict"),
   summary: $("verdict-summary"),
   problems: $("problems"),
+  explain: $("definition-explain"),
   toolbarStatus: $("toolbar-status"),
   shareBox: $("share-box"),
   shareUrl: $("share-url"),
@@ -101,7 +102,9 @@ function validateItem(item, pipeline, many) {
   const def = item.definition;
   const usePipeline = pipeline && (!many || (isObject(def) && def.targetPipeline === pipeline.name));
   try {
-    const result = engine.validateWebhook(item.input, usePipeline ? { pipeline } : undefined);
+    // As JSON text: the package reads a bare string argument as JSON text, not as a value.
+    const text = JSON.stringify(item.input ?? null) ?? "null";
+    const result = engine.validateWebhook(text, usePipeline ? { pipeline } : undefined);
     return result.problems.map((p) => ({ ...p, path: item.mapPath(p.path) }));
   } catch (err) {
     return [{ type: (err && err.name) || "Error", path: item.mapPath(""), message: String(err && err.message) }];
@@ -133,6 +136,22 @@ function renderProblems(problems, items) {
   el.verdict.dataset.state = valid ? "valid" : "invalid";
   el.summary.textContent = summaryText(problems, items);
   el.problems.replaceChildren(...problems.map(problemItem));
+  el.explain.textContent = valid && items && items.length === 1 ? explain(items[0].definition) : "";
+}
+
+/** What a valid definition does, in one sentence. */
+function explain(def) {
+  const auth = def.authenticationConfiguration ?? {};
+  const who = {
+    GITHUB_HMAC: "a delivery signed with its SecretToken (X-Hub-Signature-256)",
+    IP: `a delivery from ${auth.AllowedIPRange}`,
+    UNAUTHENTICATED: "any delivery, from anyone",
+  }[def.authentication];
+  const rules = (def.filters ?? []).map((f) =>
+    f.matchEquals === undefined ? `${f.jsonPath} selects something` : `${f.jsonPath} is ${JSON.stringify(f.matchEquals)}`,
+  );
+  const when = rules.length ? `when ${rules.join(" and ")}` : "with no filter (every delivery)";
+  return `Starts pipeline ${JSON.stringify(def.targetPipeline)} (action ${JSON.stringify(def.targetAction)}) on ${who}, ${when}.`;
 }
 
 function summaryText(problems, items) {
@@ -245,7 +264,7 @@ function refreshActionConfig() {
     el.actionConfig.value = fill;
     autoFilledConfig = fill;
   } else if (userOwned) {
-    note = "Your values (they override the pipeline's).";
+    note = pipeline ? "Your values: they override the pipeline's." : "";
   }
   el.actionConfigSource.textContent = [note, missingPlaceholders(definition)].filter(Boolean).join(" ");
 }
@@ -269,7 +288,7 @@ function missingPlaceholders(definition) {
   }
   if (names.size === 0) return "";
   const list = [...names].map((n) => `{${n}}`).join(", ");
-  return `Not set here: ${list} (AWS leaves a placeholder with no value as written).`;
+  return `No value for ${list}: it is compared as written.`;
 }
 
 // ---------------------------------------------------------------- 3. delivery
@@ -417,11 +436,11 @@ function filterTable(decision, definition) {
           : rule.expected;
     const selected = Array.isArray(rule.selected) ? rule.selected : [];
     tr.append(
-      cell(String(i + 1)),
-      cell(rule.jsonPath, "code", "filter-path"),
-      cell(expected, "code", "filter-expected"),
-      cell(selected.length ? selected.map(showValue).join("\n") : "(nothing)", "code", "filter-selected"),
-      cell(rule.passed ? "✓ pass" : "✗ fail", "result", "filter-result"),
+      cell("Rule", String(i + 1), "num"),
+      cell("JSONPath", rule.jsonPath, "code", "filter-path"),
+      cell("Expected", expected, "code", "filter-expected"),
+      cell("Selected", selected.length ? selected.map(showValue).join("\n") : "(nothing)", "code", "filter-selected"),
+      cell("Result", rule.passed ? "✓ pass" : "✗ fail", "result", "filter-result"),
     );
     tbody.append(tr);
   });
@@ -435,8 +454,9 @@ function showValue(v) {
   return text.length > 200 ? text.slice(0, 200) + "…" : text;
 }
 
-function cell(text, className, testid) {
+function cell(label, text, className, testid) {
   const td = document.createElement("td");
+  td.dataset.label = label; // the column name, shown beside the value on narrow screens
   td.textContent = text;
   if (className) td.className = className;
   if (testid) td.dataset.testid = testid;
