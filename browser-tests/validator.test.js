@@ -207,6 +207,29 @@ describe("validator page in Chromium", () => {
     await page.close();
   });
 
+  test("definition_odd_inputs_each_give_a_problem_not_a_crash", T, async () => {
+    const page = await browser.open();
+    const odd = ["null", "[]", "42", '"a string"', "{}", '{"webhooks": [1]}', "[".repeat(5000) + "]".repeat(5000)];
+    for (const text of odd) {
+      await typeDefinition(page, text, "invalid");
+      const found = await problems(page);
+      assert.ok(found.length >= 1, `${text.slice(0, 20)}: ${JSON.stringify(found)}`);
+      assert.ok(found.every((p) => p.type.endsWith("Exception")), `${text.slice(0, 20)}: ${JSON.stringify(found)}`);
+    }
+    await typeDefinition(page, '{"webhooks": []}', "valid");
+    await page.close();
+  });
+
+  test("definition_copy_puts_formatted_json_on_the_clipboard", T, async () => {
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(browser.server.url).origin });
+    const page = await browser.open();
+    await typeDefinition(page, JSON.stringify(definition()), "valid");
+    await page.getByTestId("copy").click();
+    await page.waitForFunction(() => /Copied/.test(document.querySelector('[data-testid="toolbar-status"]').textContent));
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), json(definition()) + "\n");
+    await page.close();
+  });
+
   test("pipeline_output_checks_target_and_fills_action_configuration", T, async () => {
     const page = await browser.open();
     await typeDefinition(page, json(definition({ targetAction: "Fetch" })), "valid");

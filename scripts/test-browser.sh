@@ -20,7 +20,8 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@octokit/webhook
 fi
 
 if [ ! -f www/pkg/web.js ] || [ ! -f www/pkg/wasm/pipehook_bg.wasm ]; then
-  step "building the wasm package into www/pkg (npm run build)"
+  step "building the wasm package into www/pkg (setup, then npm run build)"
+  bash scripts/setup.sh   # the Rust target and wasm-bindgen the build needs; quick when present
   npm run build
 fi
 
