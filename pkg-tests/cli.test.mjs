@@ -28,9 +28,12 @@ function file(name, content) {
   return path;
 }
 
-/** Runs `npx --no pipehook ...args` in the install folder (--no: never fetch from the registry). */
+/**
+ * Runs `npx --no -- pipehook ...args` in the install folder (--no: never fetch from the registry;
+ * `--`: so npx does not take --help for itself). npm's own warnings are dropped from stderr.
+ */
 function pipehook(args, { input } = {}) {
-  const r = spawnSync("npx", ["--no", "pipehook", ...args], {
+  const r = spawnSync("npx", ["--no", "--", "pipehook", ...args], {
     cwd: INSTALL_DIR,
     encoding: "utf8",
     input,
@@ -38,7 +41,8 @@ function pipehook(args, { input } = {}) {
     timeout: 60_000,
   });
   assert.equal(r.error, undefined, String(r.error));
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
+  const stderr = r.stderr.replace(/^npm (warn|notice|WARN)\b.*\n/gm, "");
+  return { code: r.status, stdout: r.stdout, stderr, all: r.stdout + stderr };
 }
 
 const lines = (text) => text.split("\n").filter(Boolean);
@@ -173,7 +177,7 @@ describe("pipehook validate", () => {
 });
 
 describe("pipehook evaluate", () => {
-  const pushRaw = readFileSync(join(FIXTURES, "github-payloads/push.payload.json"));
+  const pushRaw = readFileSync(join(FIXTURES, "github-payloads/push.with-new-branch.payload.json"));
   const push = JSON.parse(pushRaw.toString("utf8"));
   const payload = file("push.json", pushRaw);
   const rules = [

@@ -58,7 +58,10 @@ describe("GitHub payloads", () => {
   /** Rules that a payload of this kind satisfies, built from the payload itself. */
   function acceptingRules(p) {
     const j = p.json;
-    const rules = [{ jsonPath: "$.repository.full_name", matchEquals: j.repository.full_name }];
+    // Organisation-level pings carry no repository.
+    const rules = j.repository
+      ? [{ jsonPath: "$.repository.full_name", matchEquals: j.repository.full_name }]
+      : [{ jsonPath: "$.organization.login", matchEquals: j.organization.login }];
     switch (p.event) {
       case "push":
         rules.push({ jsonPath: "$.ref", matchEquals: j.ref }, { jsonPath: "$.after" });
