@@ -54,9 +54,10 @@ export async function startBrowser() {
     offsite,
     consoleErrors,
     /** A new tab on the page (optionally with a fragment), once the wasm has loaded. */
-    async open(fragment = "", viewport = LAPTOP) {
+    async open(fragment = "", viewport = LAPTOP, initScript = undefined) {
       const page = await context.newPage();
       await page.setViewportSize(viewport);
+      if (initScript) await page.addInitScript(initScript);
       await page.goto(server.url + fragment);
       await page.waitForFunction(() => {
         const s = document.querySelector('[data-testid="engine-status"]');

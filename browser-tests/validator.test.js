@@ -306,6 +306,76 @@ describe("validator page in Chromium", () => {
     await page.close();
   });
 
+  test("delivery_form_encoded_signed_push_accepted", T, async () => {
+    const { page, body } = await pushReady("master");
+    await page.getByTestId("form-encoded").check();
+    assert.match(await page.getByTestId("headers").inputValue(), /^Content-Type: application\/x-www-form-urlencoded$/m);
+    await page.getByTestId("sign").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="headers"]').value.includes("X-Hub-Signature-256"));
+    const signed = /X-Hub-Signature-256: (\S+)/.exec(await page.getByTestId("headers").inputValue())[1];
+    assert.equal(signed, await sign(SECRET, new URLSearchParams({ payload: body }).toString()), "signed over the form body");
+    const d = await evaluate(page);
+    assert.equal(d.outcome, "accepted", d.text);
+    await page.getByTestId("form-encoded").uncheck();
+    assert.match(await page.getByTestId("sign-status").textContent(), /changed since it was signed/);
+    assert.equal((await evaluate(page)).outcome, "unauthorized", "the JSON body does not match the form's signature");
+    await page.close();
+  });
+
+  test("delivery_ip_authentication_forbidden_outside_range_accepted_inside", T, async () => {
+    const page = await browser.open();
+    const ip = definition({ authentication: "IP", authenticationConfiguration: { AllowedIPRange: "192.0.2.0/24" }, filters: [] });
+    await typeDefinition(page, json(ip), "valid");
+    await pickSample(page, "push-new-branch");
+    await page.getByTestId("source-ip").fill("198.51.100.7");
+    let d = await evaluate(page);
+    assert.equal(d.outcome, "forbidden", d.text);
+    assert.equal(d.status, "HTTP 403");
+    await page.getByTestId("source-ip").fill("192.0.2.44");
+    d = await evaluate(page);
+    assert.equal(d.outcome, "accepted", d.text);
+    assert.match(await page.getByTestId("filters-note").textContent(), /no filter rules/);
+    await page.close();
+  });
+
+  test("delivery_signing_without_webcrypto_uses_builtin_sha256", T, async () => {
+    // As on a plain-http host, where browsers leave crypto.subtle undefined.
+    const page = await browser.open("", LAPTOP, () => {
+      Object.defineProperty(Crypto.prototype, "subtle", { get: () => undefined, configurable: true });
+    });
+    assert.equal(await page.evaluate(() => globalThis.crypto.subtle), undefined);
+    await typeDefinition(page, json(definition()), "valid");
+    const body = await pickSample(page, "push-new-branch");
+    await page.getByTestId("sign").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="headers"]').value.includes("X-Hub-Signature-256"));
+    assert.match(await page.getByTestId("sign-status").textContent(), /built-in SHA-256/);
+    const signed = /X-Hub-Signature-256: (\S+)/.exec(await page.getByTestId("headers").inputValue())[1];
+    assert.equal(signed, await sign(SECRET, body));
+    await page.close();
+  });
+
+  test("page_is_usable_with_the_keyboard_alone", T, async () => {
+    const { page } = await pushReady("master");
+    await page.locator("a.skip").focus(); // the first thing on the page
+    const reached = [];
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press("Tab");
+      const id = await page.evaluate(() => {
+        const a = document.activeElement;
+        const style = getComputedStyle(a);
+        return `${a.dataset.testid ?? a.id ?? a.tagName}${style.outlineStyle === "none" ? "(no outline)" : ""}`;
+      });
+      reached.push(id);
+      if (id.startsWith("evaluate")) break;
+    }
+    for (const id of ["load-example", "copy", "share", "definition", "load-pipeline", "pipeline", "sample", "payload", "form-encoded", "headers", "sign", "source-ip", "action-config", "evaluate"]) {
+      assert.ok(reached.includes(id), `Tab reaches ${id} with a visible focus ring: ${reached.join(" ")}`);
+    }
+    await page.keyboard.press("Enter");
+    await page.getByTestId("decision").waitFor();
+    await page.close();
+  });
+
   test("delivery_ctrl_enter_evaluates_from_the_keyboard", T, async () => {
     const { page } = await pushReady("master");
     await page.getByTestId("payload").focus();

@@ -37,6 +37,7 @@ const el = {
   choice: $("webhook-choice"),
   sample: $("sample"),
   payload: $("payload"),
+  formEncoded: $("form-encoded"),
   headers: $("headers"),
   signStatus: $("sign-status"),
   sourceIp: $("source-ip"),
@@ -305,8 +306,22 @@ async function pickSample() {
     return;
   }
   let headers = setHeader(el.headers.value, "X-GitHub-Event", sample.event);
-  if (!/^\s*content-type\s*:/im.test(headers)) headers = setHeader(headers, "Content-Type", "application/json");
+  if (!/^\s*content-type\s*:/im.test(headers)) {
+    headers = setHeader(headers, "Content-Type", el.formEncoded.checked ? "application/x-www-form-urlencoded" : "application/json");
+  }
   el.headers.value = headers;
+  noteStaleSignature();
+}
+
+/** The request body as sent: the payload itself, or GitHub's form with the payload in it. */
+function requestBody() {
+  const text = el.payload.value;
+  return el.formEncoded.checked ? new URLSearchParams({ payload: text }).toString() : text;
+}
+
+function toggleForm() {
+  const type = el.formEncoded.checked ? "application/x-www-form-urlencoded" : "application/json";
+  el.headers.value = setHeader(el.headers.value, "Content-Type", type);
   noteStaleSignature();
 }
 
@@ -325,22 +340,23 @@ async function signPayload() {
     el.signStatus.classList.add("error");
     return;
   }
-  const body = el.payload.value;
+  const body = requestBody();
   const signature = await signSha256(secret, body);
   el.headers.value = setHeader(el.headers.value, "X-Hub-Signature-256", signature);
-  lastSigned = { signature, body };
   const how = globalThis.crypto && globalThis.crypto.subtle ? "WebCrypto" : "built-in SHA-256";
-  el.signStatus.textContent =
+  const note =
     definition.authentication === "GITHUB_HMAC"
       ? `Signed in this page (${how}).`
       : `Signed (${how}), though ${definition.authentication} authentication does not check signatures.`;
+  lastSigned = { signature, body, note };
+  el.signStatus.textContent = note;
 }
 
 function noteStaleSignature() {
-  if (!lastSigned) return;
-  const stale = el.payload.value !== lastSigned.body && el.headers.value.includes(lastSigned.signature);
+  if (!lastSigned || !el.headers.value.includes(lastSigned.signature)) return;
+  const stale = requestBody() !== lastSigned.body;
   el.signStatus.classList.toggle("error", stale);
-  el.signStatus.textContent = stale ? "The payload changed since it was signed: sign again." : el.signStatus.textContent;
+  el.signStatus.textContent = stale ? "The body changed since it was signed: sign again." : lastSigned.note;
 }
 
 function evaluate() {
@@ -353,7 +369,7 @@ function evaluate() {
   if (errors.length) return fail(`Headers: ${errors.join("; ")}`);
   const config = actionConfiguration();
   if (config.error) return fail(config.error);
-  const delivery = { headers, body: new TextEncoder().encode(el.payload.value) };
+  const delivery = { headers, body: new TextEncoder().encode(requestBody()) };
   const sourceIp = el.sourceIp.value.trim();
   if (sourceIp) delivery.sourceIp = sourceIp;
   let decision;
@@ -563,6 +579,7 @@ function main() {
   el.actionConfig.addEventListener("input", debounce(refreshActionConfig, 150));
   el.choice.addEventListener("change", refreshActionConfig);
   el.payload.addEventListener("input", noteStaleSignature);
+  el.formEncoded.addEventListener("change", toggleForm);
   el.sample.addEventListener("change", pickSample);
   el.sign.addEventListener("click", signPayload);
   el.evaluate.addEventListener("click", evaluate);
