@@ -247,6 +247,7 @@ describe("validator page in Chromium", () => {
 
     await typeDefinition(page, json(definition({ targetPipeline: "other-pipeline" })), "invalid");
     assert.deepEqual((await problems(page)).map((p) => p.type), ["PipelineNotFoundException"]);
+    assert.match(await page.getByTestId("pipeline-status").textContent(), /the webhook targets "other-pipeline"/);
     await shots(page, "05-pipeline-checks");
     await page.close();
   });

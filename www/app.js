@@ -241,31 +241,34 @@ function currentPipeline() {
 function refreshActionConfig() {
   const { pipeline, error } = currentPipeline();
   const definition = chosenDefinition();
+  let status = error ?? "";
+  let bad = Boolean(error);
   let note = "";
-  let fill = null;
-  el.pipelineStatus.classList.toggle("error", Boolean(error));
-  if (error) {
-    el.pipelineStatus.textContent = error;
-  } else if (!pipeline) {
-    el.pipelineStatus.textContent = "";
-    fill = "";
-  } else {
+  let fill = error ? null : ""; // null: leave the box alone
+  if (pipeline) {
+    const targets = isObject(definition) ? definition.targetPipeline : undefined;
     const target = findTargetAction(pipeline, definition);
-    if (target.error) {
-      el.pipelineStatus.textContent = `Pipeline ${JSON.stringify(pipeline.name)}: ${target.error}`;
-      fill = "";
+    const name = JSON.stringify(pipeline.name);
+    bad = true;
+    if (targets !== pipeline.name) {
+      status = `This is pipeline ${name}, but the webhook targets ${JSON.stringify(targets ?? null)}.`;
+    } else if (target.error) {
+      status = `Pipeline ${name}: ${target.error}`;
     } else {
-      el.pipelineStatus.textContent = `Pipeline ${JSON.stringify(pipeline.name)}: target action ${JSON.stringify(target.action)} found in the first stage ${JSON.stringify(target.stage)}.`;
+      bad = false;
+      status = `Pipeline ${name}: target action ${JSON.stringify(target.action)} found in the first stage ${JSON.stringify(target.stage)}.`;
       fill = Object.keys(target.configuration).length ? JSON.stringify(target.configuration, null, 2) : "";
-      note = `Filled from action ${JSON.stringify(target.action)} of pipeline ${JSON.stringify(pipeline.name)}; edit it to try other values.`;
+      note = `Filled from action ${JSON.stringify(target.action)} of pipeline ${name}; edit it to try other values.`;
     }
   }
+  el.pipelineStatus.textContent = status;
+  el.pipelineStatus.classList.toggle("error", bad);
   const userOwned = el.actionConfig.value !== autoFilledConfig && el.actionConfig.value.trim() !== "";
-  if (fill !== null && !userOwned) {
+  if (userOwned) {
+    note = pipeline ? "Your values: they override the pipeline's." : "";
+  } else if (fill !== null) {
     el.actionConfig.value = fill;
     autoFilledConfig = fill;
-  } else if (userOwned) {
-    note = pipeline ? "Your values: they override the pipeline's." : "";
   }
   el.actionConfigSource.textContent = [note, missingPlaceholders(definition)].filter(Boolean).join(" ");
 }
