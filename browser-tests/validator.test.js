@@ -63,8 +63,12 @@ async function shots(page, name) {
 
 const json = (v) => JSON.stringify(v, null, 2);
 
-/** Types into the definition box and waits (at most a second, as promised) for the verdict. */
-async function typeDefinition(page, text, verdict) {
+/**
+ * Types into the definition box and waits for the verdict on the new text.
+ * The page promises one within a second; the tests that check that promise pass
+ * `within = 1000`, the others allow for a machine busy with other builds.
+ */
+async function typeDefinition(page, text, verdict, within = 5000) {
   // Mark the old verdict, so that only one given for the new text counts.
   await page.evaluate(() => (document.querySelector('[data-testid="verdict"]').dataset.state = "stale"));
   const started = Date.now();
@@ -75,7 +79,7 @@ async function typeDefinition(page, text, verdict) {
       return v.dataset.state === want && v.textContent.trim() === want;
     },
     verdict,
-    { timeout: 1000 },
+    { timeout: within },
   );
   return Date.now() - started;
 }
@@ -136,7 +140,7 @@ async function pushReady(branch) {
 describe("validator page in Chromium", () => {
   test("definition_invalid_lists_each_problem_with_type_and_path", T, async () => {
     const page = await browser.open();
-    const ms = await typeDefinition(page, json(BROKEN), "invalid");
+    const ms = await typeDefinition(page, json(BROKEN), "invalid", 1000);
     const found = await problems(page);
     assert.deepEqual(
       found.map((p) => [p.type, p.path]).sort(),
@@ -158,7 +162,7 @@ describe("validator page in Chromium", () => {
     fixed.webhook.filters[0].jsonPath = "$.ref";
     fixed.webhook.authenticationConfiguration.SecretToken = SECRET;
     fixed.tags[0].key = "team";
-    const ms = await typeDefinition(page, json(fixed), "valid");
+    const ms = await typeDefinition(page, json(fixed), "valid", 1000);
     assert.ok(ms < 1000, `verdict after ${ms} ms`);
     assert.equal(await page.getByTestId("problem").count(), 0);
     assert.equal((await page.getByTestId("verdict").textContent()).trim(), "valid");
