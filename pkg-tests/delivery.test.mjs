@@ -365,6 +365,13 @@ describe("filters", () => {
   test("filter_null_compared_by_text", () => one({ jsonPath: "$.z", matchEquals: "null" }, "accepted"));
   test("filter_object_compared_by_compact_json", () =>
     one({ jsonPath: "$.o", matchEquals: '{"a":1,"b":[1,2]}' }, "accepted"));
+  test("filter_object_compared_in_document_key_order", () => {
+    const d = evaluateDelivery(openDefinition([{ jsonPath: "$.o", matchEquals: '{"b":1,"a":2}' }]), {
+      headers: {},
+      body: '{"o": {"b": 1, "a": 2}}',
+    });
+    assertDecision(d, "accepted");
+  });
   test("filter_array_compared_by_compact_json", () => one({ jsonPath: "$.arr", matchEquals: '["x","y"]' }, "accepted"));
   test("filter_missing_path_selects_nothing_and_fails", () => {
     const t = one({ jsonPath: "$.nope", matchEquals: "x" }, "filtered");
