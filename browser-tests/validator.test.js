@@ -183,6 +183,9 @@ describe("validator page in Chromium", () => {
     assert.equal(p.type, "JSON syntax error");
     assert.equal(p.path, "line 4, column 22");
     assert.match(p.message, /Expected ':' after property name/);
+    await page.getByRole("button", { name: "Show in the text" }).click();
+    const caret = await page.getByTestId("definition").evaluate((t) => [document.activeElement === t, t.selectionStart]);
+    assert.deepEqual(caret, [true, text.indexOf('"oops"')], "the button puts the caret on the error");
     await shots(page, "03-definition-json-syntax-error");
     await page.close();
   });

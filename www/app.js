@@ -129,6 +129,7 @@ function renderPending() {
     ? "The JSON parses, but the validator is not loaded, so it cannot be checked."
     : "Loading the validator…";
   el.problems.replaceChildren();
+  el.explain.textContent = "";
 }
 
 function renderProblems(problems, items) {
