@@ -168,8 +168,11 @@ async function validate(o, positionals, values) {
   let pipeline;
   if (values.pipeline !== undefined) {
     const p = readJson(values.pipeline, "pipeline");
+    if (!p || typeof p !== "object" || Array.isArray(p)) {
+      throw new InputError(`pipeline ${values.pipeline} must be a JSON object (a PipelineDeclaration or GetPipeline output)`);
+    }
     // Accept GetPipeline's output as well as a bare PipelineDeclaration.
-    pipeline = p && typeof p === "object" && !Array.isArray(p) && p.pipeline && !p.stages ? p.pipeline : p;
+    pipeline = p.pipeline && !p.stages ? p.pipeline : p;
     o.addSecrets(p);
   }
 

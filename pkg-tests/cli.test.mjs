@@ -171,8 +171,11 @@ describe("pipehook validate", () => {
     assert.ok(lines(r.stdout).some((l) => l.startsWith("ValidationException webhook.targetAction: ")), r.stdout);
   });
   test("cli_validate_unreadable_pipeline_exits_2", () => {
-    const r = pipehook(["validate", file("v2.json", validInput()), "--pipeline", file("bad-pipeline.json", "nope")]);
-    assert.equal(r.code, 2, r.all);
+    for (const content of ["nope", "[]", "42"]) {
+      const r = pipehook(["validate", file("v2.json", validInput()), "--pipeline", file("bad-pipeline.json", content)]);
+      assert.equal(r.code, 2, r.all);
+      assert.match(r.stderr, /bad-pipeline\.json/);
+    }
   });
 });
 
