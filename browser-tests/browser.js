@@ -26,11 +26,15 @@ const ARGS = [
 ];
 
 /**
- * Serves www/ and opens Chromium on a fresh profile.
+ * Serves www/ (or uses PIPEHOOK_PAGE_URL) and opens Chromium on a fresh profile.
  * Every request any page makes is recorded in `offsite` when it leaves the served origin.
  */
 export async function startBrowser() {
-  const server = await serveStatic();
+  // PIPEHOOK_PAGE_URL points the tests at a page served elsewhere (e.g. `npm start`'s Worker).
+  const external = process.env.PIPEHOOK_PAGE_URL;
+  const server = external
+    ? { url: new URL("./", external).href, requests: null, close: async () => {} }
+    : await serveStatic();
   const profile = await mkdtemp(join(tmpdir(), "pipehook-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
