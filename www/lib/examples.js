@@ -64,8 +64,8 @@ export const examplePipeline = {
 // The GitHub sample events the payload picker offers (copies of octokit/webhooks
 // fixtures under samples/, MIT licence in samples/LICENSE) and the event header each carries.
 export const samples = [
-  { id: "push-new-branch", file: "push.with-new-branch.payload.json", event: "push", label: "push: new branch master (refs/heads/master)" },
   { id: "push-tag-deleted", file: "push.payload.json", event: "push", label: "push: tag simple-tag deleted (refs/tags/simple-tag)" },
+  { id: "push-new-branch", file: "push.with-new-branch.payload.json", event: "push", label: "push: new branch master (refs/heads/master)" },
   { id: "delete-tag", file: "delete.payload.json", event: "delete", label: "delete: tag simple-tag" },
   { id: "ping", file: "ping.payload.json", event: "ping", label: "ping" },
   { id: "pull-request-opened", file: "pull_request.opened.payload.json", event: "pull_request", label: "pull_request: opened (changes into master)" },

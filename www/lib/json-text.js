@@ -45,8 +45,11 @@ export function locateJsonError(text) {
   const ws = () => {
     while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
   };
-  const describe = (at) =>
-    at >= text.length ? "end of input" : `character ${JSON.stringify(text[at])}`;
+  const describe = (at) => {
+    if (at >= text.length) return "end of input";
+    const c = text[at];
+    return c >= " " ? `character '${c}'` : `control character ${JSON.stringify(c)}`;
+  };
 
   const value = () => {
     ws();
