@@ -530,6 +530,7 @@ async function shareDefinition() {
   el.shareUrl.focus();
   el.shareUrl.select();
   const copied = await writeClipboard(url);
+  el.shareUrl.select();
   say(copied ? "Link copied. The SecretToken is not in it." : "Link ready below. The SecretToken is not in it.");
 }
 
@@ -538,8 +539,27 @@ async function writeClipboard(text) {
     await navigator.clipboard.writeText(text);
     return true;
   } catch {
-    return false;
+    return legacyCopy(text); // no Clipboard API on plain-http hosts
   }
+}
+
+function legacyCopy(text) {
+  const previous = document.activeElement;
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.className = "offscreen";
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch {
+    ok = false;
+  }
+  area.remove();
+  if (previous instanceof HTMLElement) previous.focus();
+  return ok;
 }
 
 function restoreFromFragment() {
