@@ -113,7 +113,11 @@ describe("GitHub payloads", () => {
       test("payload_signed_json_one_rule_not_matching_is_filtered", async () => {
         const rules = acceptingRules(p);
         rules[rules.length - 1] = { ...rules[rules.length - 1], jsonPath: rules[rules.length - 1].jsonPath, matchEquals: "no-such-value" };
-        const d = evaluateDelivery(hmacDefinition(rules), githubDelivery(p.raw.toString("utf8"), { event: p.event }));
+        const body = p.raw.toString("utf8");
+        const d = evaluateDelivery(
+          hmacDefinition(rules),
+          githubDelivery(body, { event: p.event, headers: { "X-Hub-Signature-256": await sign(SECRET, body) } }),
+        );
         assertDecision(d, "filtered");
         const failed = d.filters.filter((f) => !f.passed);
         assert.ok(failed.length >= 1);
