@@ -572,7 +572,8 @@ function restoreFromFragment() {
   }
   if (value === null) return;
   el.definition.value = JSON.stringify(value, null, 2);
-  say("Loaded from a shared link. Its SecretToken was removed (****): put yours back to sign deliveries.");
+  const redacted = JSON.stringify(value).includes(`"SecretToken":"${REDACTED}"`);
+  say(`Loaded from a shared link.${redacted ? " Its SecretToken was removed (****): put yours back to sign deliveries." : ""}`);
 }
 
 // ---------------------------------------------------------------- wiring
