@@ -89,7 +89,7 @@ pub struct CompiledPath {
 /// assert!(!err.reason.contains('\n'));
 /// ```
 pub fn compile_path(path: &str) -> Result<CompiledPath, PathError> {
-    check_nesting(path)?;
+    check_text(path)?;
     let query = parse_json_path(path).map_err(|e| PathError::new(parser_reason(path, e)))?;
     check_segments(&query.segments)?;
     let definite = query
@@ -97,6 +97,39 @@ pub fn compile_path(path: &str) -> Result<CompiledPath, PathError> {
         .iter()
         .all(|s| matches!(s, Segment::Selector(Selector::Name(_) | Selector::Index(_))));
     Ok(CompiledPath { source: path.to_string(), definite, query })
+}
+
+/// One step of a definite path: a member name or an array index (negative counts from the end).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step<'a> {
+    Name(&'a str),
+    Index(i64),
+}
+
+impl CompiledPath {
+    /// The steps of a definite path (`$.a['b'][0]`) in order; None for an indefinite one. Lets
+    /// `crate::scan` select definite paths from the bytes without building the document.
+    ///
+    /// ```
+    /// use pipehook::filter::{compile_path, Step};
+    /// let p = compile_path("$.commits[0].id").unwrap();
+    /// assert_eq!(p.definite_steps(), Some(vec![Step::Name("commits"), Step::Index(0), Step::Name("id")]));
+    /// assert_eq!(compile_path("$.commits[*].id").unwrap().definite_steps(), None);
+    /// ```
+    pub fn definite_steps(&self) -> Option<Vec<Step<'_>>> {
+        if !self.definite {
+            return None;
+        }
+        self.query
+            .segments
+            .iter()
+            .map(|s| match s {
+                Segment::Selector(Selector::Name(n)) => Some(Step::Name(n)),
+                Segment::Selector(Selector::Index(i)) => Some(Step::Index(*i)),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// A node list with word of whether a bound cut it short.
@@ -295,8 +328,9 @@ fn count_nodes_upto(v: &Value, limit: usize) -> Option<usize> {
             return None;
         }
         match v {
-            Value::Array(a) => stack.extend(a.iter()),
-            Value::Object(o) => stack.extend(o.values()),
+            Value::Array(a) if n + stack.len() + a.len() <= limit => stack.extend(a.iter()),
+            Value::Object(o) if n + stack.len() + o.len() <= limit => stack.extend(o.values()),
+            Value::Array(_) | Value::Object(_) => return None,
             _ => {}
         }
     }
@@ -306,12 +340,22 @@ fn count_nodes_upto(v: &Value, limit: usize) -> Option<usize> {
 // ---------------------------------------------------------------------------------------------
 // Compile-time checks
 
-/// Rejects deep nesting before the recursive parser sees it. Quoted text is data, not nesting.
-fn check_nesting(path: &str) -> Result<(), PathError> {
+/// Checks what the parser would let through or choke on, scanning the text outside string
+/// literals:
+/// - nesting of `(` and `[` deeper than [`MAX_NESTING`], before the recursive parser sees it;
+/// - whitespace after a `.` or between two name characters (`$. a`, `$.a b`). jsonpath-rust's
+///   grammar skips whitespace inside a member name (`$.a b` would select the member "a b"),
+///   where RFC 9535 allows none. No valid path has either outside a string literal.
+fn check_text(path: &str) -> Result<(), PathError> {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii();
+    let is_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
     let mut escaped = false;
-    for c in path.chars() {
+    // The last character outside a string before the current run of whitespace, if any.
+    let mut before_space: Option<char> = None;
+    let mut prev: Option<char> = None;
+    for (i, c) in path.char_indices() {
         if let Some(q) = quote {
             if escaped {
                 escaped = false;
@@ -320,7 +364,23 @@ fn check_nesting(path: &str) -> Result<(), PathError> {
             } else if c == q {
                 quote = None;
             }
+            prev = Some(c);
             continue;
+        }
+        if is_space(c) {
+            if !prev.is_some_and(is_space) {
+                before_space = prev;
+            }
+            prev = Some(c);
+            continue;
+        }
+        if prev.is_some_and(is_space) {
+            if before_space == Some('.') {
+                return Err(PathError::new(format!("whitespace after '.' at column {}", path[..i].chars().count() + 1)));
+            }
+            if before_space.is_some_and(is_name_char) && is_name_char(c) {
+                return Err(PathError::new(format!("whitespace inside a name at column {}", path[..i].chars().count() + 1)));
+            }
         }
         match c {
             '\'' | '"' => quote = Some(c),
@@ -335,6 +395,7 @@ fn check_nesting(path: &str) -> Result<(), PathError> {
             ')' | ']' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        prev = Some(c);
     }
     Ok(())
 }
@@ -957,4 +1018,340 @@ fn regex_matches(s: &str, pattern: &str, whole: bool) -> bool {
     ))))]);
     let doc = Value::Array(vec![Value::Null]);
     jsonpath_rust::query::js_path_process(&q, &doc).is_ok_and(|nodes| !nodes.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn conf(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn rule(path: &str, match_equals: Option<&str>) -> CompiledFilter {
+        CompiledFilter {
+            rule: WebhookFilterRule { json_path: path.into(), match_equals: match_equals.map(Into::into) },
+            path: compile_path(path).unwrap_or_else(|e| panic!("{path}: {}", e.reason)),
+        }
+    }
+
+    fn passes(path: &str, match_equals: Option<&str>, doc: &Value) -> bool {
+        rule(path, match_equals).evaluate(doc, &BTreeMap::new()).passed
+    }
+
+    fn push() -> Value {
+        json!({
+            "ref": "refs/heads/main",
+            "after": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
+            "created": false,
+            "forced": true,
+            "base_ref": null,
+            "size": 3,
+            "ratio": 1.5,
+            "repository": {"name": "pipehook", "full name": "o/pipehook", "owner": {"login": "o"}},
+            "commits": [
+                {"id": "a1", "message": "first", "added": ["x.rs"]},
+                {"id": "b2", "message": "second", "added": []},
+                {"id": "c3", "message": "third", "added": ["y.rs", "z.rs"]}
+            ],
+            "head_commit": {"b": 1, "a": [1, "two", null]}
+        })
+    }
+
+    // compile_path and is_definite
+
+    #[test]
+    fn compile_path_names_and_indexes_are_definite() {
+        for p in ["$", "$.ref", "$['ref']", "$[\"ref\"]", "$.commits[0].id", "$.commits[-1]", "$['a']['b'][2]"] {
+            assert!(compile_path(p).unwrap().is_definite(), "{p}");
+        }
+    }
+
+    #[test]
+    fn compile_path_wildcard_descendant_filter_slice_union_are_indefinite() {
+        for p in ["$.*", "$[*]", "$..id", "$.commits[?@.id]", "$.commits[0:2]", "$.commits[0,1]", "$['ref','after']", "$..[0]"] {
+            assert!(!compile_path(p).unwrap().is_definite(), "{p}");
+        }
+    }
+
+    #[test]
+    fn compile_path_keeps_its_source() {
+        assert_eq!(compile_path("$.commits[ 0 ]").unwrap().as_str(), "$.commits[ 0 ]");
+    }
+
+    #[test]
+    fn compile_path_syntax_errors_give_one_line_reasons() {
+        for p in ["", "ref", "$.", "$[", "$['a'", "$[?@.a==1", "$[01]", "$\n.", "$..", "$[?(@.a]"] {
+            let e = compile_path(p).expect_err(p);
+            assert!(!e.reason.is_empty() && !e.reason.contains('\n'), "{p:?}: {:?}", e.reason);
+        }
+        assert_eq!(compile_path("$.").unwrap_err().reason, "expected wildcard selector or ALPHA at column 3");
+    }
+
+    #[test]
+    fn compile_path_unknown_or_ill_typed_functions_fail() {
+        for (p, why) in [
+            ("$[?foo(@)]", "atom expr"),
+            ("$[?in(@.a, 1)]", "unknown function in"),
+            ("$[?length(@.*) == 1]", "length takes a value"),
+            ("$[?length(@.a)]", "cannot be a test"),
+            ("$[?count(@.a)]", "cannot be a test"),
+            ("$[?count(1) == 1]", "count"),
+            ("$[?value(@..a)]", "cannot be a test"),
+            ("$[?match(@.a, 'x') == true]", "not comparable"),
+            ("$[?match(@.*, 'x')]", "match takes a value"),
+            ("$[?length(match(@.a, 'x')) == 1]", "length takes a value, not a logical"),
+            ("$[?length(@.a == 1) == 1]", "expected"),
+        ] {
+            let e = compile_path(p).expect_err(p);
+            assert!(e.reason.contains(why), "{p}: {}", e.reason);
+        }
+    }
+
+    #[test]
+    fn compile_path_whitespace_inside_names_fails() {
+        for p in ["$.a b", "$..a b", "$. a", "$[?@.a b == 1]", "$[?@. a == 1]", "$.a\tb"] {
+            assert!(compile_path(p).is_err(), "{p}");
+        }
+        for p in ["$ .a", "$.a [0]", "$[ 'a b' ]", "$[?@.a == 1 && @.b]", "$['.  x']", "$[?! (@.a)]"] {
+            assert!(compile_path(p).is_ok(), "{p}");
+        }
+    }
+
+    #[test]
+    fn compile_path_deep_nesting_fails_cleanly_and_70_levels_parse() {
+        let p70 = format!("$[?{}@.a{}]", "(".repeat(70), ")".repeat(70));
+        assert!(p70.len() <= 150);
+        assert!(compile_path(&p70).is_ok());
+        let deep = format!("$[?{}@.a{}]", "(".repeat(200), ")".repeat(200));
+        assert!(compile_path(&deep).unwrap_err().reason.contains("nest deeper"));
+        let brackets = format!("${}", "[".repeat(5000));
+        assert!(compile_path(&brackets).is_err());
+        // Brackets inside a string are data.
+        let quoted = format!("$['{}']", "(".repeat(200));
+        assert!(compile_path(&quoted).is_ok());
+    }
+
+    // select
+
+    #[test]
+    fn select_definite_member_and_bracket_names() {
+        let doc = push();
+        assert_eq!(compile_path("$.ref").unwrap().select(&doc), vec![&json!("refs/heads/main")]);
+        assert_eq!(compile_path("$['repository']['full name']").unwrap().select(&doc), vec![&json!("o/pipehook")]);
+        assert_eq!(compile_path("$.repository[\"owner\"].login").unwrap().select(&doc), vec![&json!("o")]);
+        assert_eq!(compile_path("$").unwrap().select(&doc), vec![&doc]);
+    }
+
+    #[test]
+    fn select_index_and_negative_index() {
+        let doc = push();
+        assert_eq!(compile_path("$.commits[0].id").unwrap().select(&doc), vec![&json!("a1")]);
+        assert_eq!(compile_path("$.commits[-1].id").unwrap().select(&doc), vec![&json!("c3")]);
+        assert!(compile_path("$.commits[3]").unwrap().select(&doc).is_empty());
+        assert!(compile_path("$.commits[-4]").unwrap().select(&doc).is_empty());
+        assert!(compile_path("$.ref[0]").unwrap().select(&doc).is_empty());
+    }
+
+    #[test]
+    fn select_missing_member_is_empty() {
+        let doc = push();
+        assert!(compile_path("$.nope").unwrap().select(&doc).is_empty());
+        assert!(compile_path("$.ref.nope").unwrap().select(&doc).is_empty());
+        assert!(compile_path("$.commits.id").unwrap().select(&doc).is_empty());
+    }
+
+    #[test]
+    fn select_indefinite_paths_give_node_lists_in_document_order() {
+        let doc = push();
+        let ids = compile_path("$.commits[*].id").unwrap().select(&doc);
+        assert_eq!(ids, vec![&json!("a1"), &json!("b2"), &json!("c3")]);
+        assert_eq!(compile_path("$..id").unwrap().select(&doc).len(), 3);
+        assert_eq!(compile_path("$.commits[?@.added[0]].id").unwrap().select(&doc), vec![&json!("a1"), &json!("c3")]);
+        assert_eq!(compile_path("$.commits[?length(@.added) > 1].id").unwrap().select(&doc), vec![&json!("c3")]);
+        assert_eq!(compile_path("$.commits[?match(@.message, 's.*')].id").unwrap().select(&doc), vec![&json!("b2")]);
+        assert_eq!(compile_path("$.commits[?search(@.message, 'ir')].id").unwrap().select(&doc), vec![&json!("a1"), &json!("c3")]);
+        assert_eq!(compile_path("$.commits[1:].id").unwrap().select(&doc), vec![&json!("b2"), &json!("c3")]);
+        assert_eq!(compile_path("$.commits[::-1].id").unwrap().select(&doc), vec![&json!("c3"), &json!("b2"), &json!("a1")]);
+        assert_eq!(compile_path("$['ref','size']").unwrap().select(&doc), vec![&json!("refs/heads/main"), &json!(3)]);
+        assert_eq!(compile_path("$.commits[?@.id == $.commits[2].id].message").unwrap().select(&doc), vec![&json!("third")]);
+        assert_eq!(compile_path("$[?@ == 1.5]").unwrap().select(&doc), vec![&json!(1.5)]);
+        assert_eq!(compile_path("$[?@ == 3.0]").unwrap().select(&doc), vec![&json!(3)]);
+        assert_eq!(compile_path("$..[?count(@.*) == 2]").unwrap().select(&doc).len(), 2);
+        assert_eq!(compile_path("$.commits[?value(@..id) == 'b2'].message").unwrap().select(&doc), vec![&json!("second")]);
+    }
+
+    #[test]
+    fn select_deep_document_does_not_recurse() {
+        // Deeper than serde_json's parser allows, built by hand.
+        let mut doc = json!(1);
+        for _ in 0..20_000 {
+            doc = Value::Array(vec![doc]);
+        }
+        let all = compile_path("$..*").unwrap().select(&doc);
+        assert_eq!(all.len(), 20_000);
+        assert_eq!(compile_path("$..[?@ == 1]").unwrap().select(&doc), vec![&json!(1)]);
+        // Dropping a 20,000-deep Value recurses in serde_json; take it apart by hand.
+        let mut v = doc;
+        while let Value::Array(mut a) = v {
+            v = a.pop().unwrap_or(Value::Null);
+        }
+    }
+
+    #[test]
+    fn select_hostile_paths_are_bounded() {
+        // About 1 MB, 150,000 nodes.
+        let doc = Value::Array((0..50_000).map(|i| json!({"a": i, "b": [i]})).collect());
+        for p in ["$..*..*..*..*", "$..*..*..*..*..*..*..*..*..*..*..*..*..*..*..*..*", "$[?$..*..*]", "$..[?$..*..*]", "$[*,*,*,*,*,*,*,*]..*"] {
+            let s = compile_path(p).unwrap().select_bounded(&doc);
+            assert!(s.truncated, "{p}");
+            assert!(s.nodes.len() <= MAX_SELECTED, "{p}");
+        }
+        let s = compile_path("$..*").unwrap().select_bounded(&doc);
+        assert_eq!((s.nodes.len(), s.truncated), (MAX_SELECTED, true));
+        let s = compile_path("$[*].a").unwrap().select_bounded(&doc);
+        assert_eq!((s.nodes.len(), s.truncated), (50_000, false));
+    }
+
+    // json_text and comparison
+
+    #[test]
+    fn json_text_strings_by_characters_others_by_compact_json() {
+        assert_eq!(json_text(&json!("a\"b")), "a\"b");
+        assert_eq!(json_text(&json!(3)), "3");
+        assert_eq!(json_text(&json!(1.5)), "1.5");
+        assert_eq!(json_text(&json!(true)), "true");
+        assert_eq!(json_text(&json!(null)), "null");
+        assert_eq!(json_text(&json!({"b": 1, "a": [1, "x"]})), r#"{"b":1,"a":[1,"x"]}"#);
+        assert_eq!(json_text(&json!([])), "[]");
+    }
+
+    #[test]
+    fn text_equals_agrees_with_json_text() {
+        let big = Value::Array((0..10_000).map(|i| json!({"i": i})).collect());
+        for v in [json!("x"), json!(3), json!(-0.5), json!(false), json!(null), json!({"b": 1, "a": [1, "x"]}), json!([]), big] {
+            let t = json_text(&v).into_owned();
+            assert!(text_equals(&v, &t));
+            assert!(!text_equals(&v, &t[..t.len() - 1]));
+            assert!(!text_equals(&v, &format!("{t} ")));
+        }
+        assert!(!text_equals(&json!("3"), "\"3\""));
+    }
+
+    #[test]
+    fn evaluate_compares_string_number_bool_null_object_array() {
+        let doc = push();
+        assert!(passes("$.ref", Some("refs/heads/main"), &doc));
+        assert!(!passes("$.ref", Some("refs/heads/dev"), &doc));
+        assert!(!passes("$.ref", Some("\"refs/heads/main\""), &doc));
+        assert!(passes("$.size", Some("3"), &doc));
+        assert!(!passes("$.size", Some("3.0"), &doc));
+        assert!(passes("$.ratio", Some("1.5"), &doc));
+        assert!(passes("$.forced", Some("true"), &doc));
+        assert!(passes("$.created", Some("false"), &doc));
+        assert!(passes("$.base_ref", Some("null"), &doc));
+        assert!(passes("$.head_commit", Some(r#"{"b":1,"a":[1,"two",null]}"#), &doc));
+        assert!(!passes("$.head_commit", Some(r#"{"a":[1,"two",null],"b":1}"#), &doc));
+        assert!(!passes("$.head_commit", Some(r#"{"b": 1, "a": [1, "two", null]}"#), &doc));
+        assert!(passes("$.head_commit.a", Some(r#"[1,"two",null]"#), &doc));
+        assert!(passes("$.commits[1].added", Some("[]"), &doc));
+    }
+
+    #[test]
+    fn evaluate_list_passes_when_any_element_matches() {
+        let doc = push();
+        assert!(passes("$.commits[*].id", Some("b2"), &doc));
+        assert!(passes("$..added[*]", Some("z.rs"), &doc));
+        assert!(!passes("$.commits[*].id", Some("d4"), &doc));
+        assert!(passes("$.head_commit.a[*]", Some("null"), &doc));
+    }
+
+    #[test]
+    fn evaluate_empty_selection_fails() {
+        let doc = push();
+        assert!(!passes("$.nope", Some("x"), &doc));
+        assert!(!passes("$.commits[?@.id == 'zz']", Some("x"), &doc));
+        let t = rule("$.nope", Some("x")).evaluate(&doc, &BTreeMap::new());
+        assert_eq!(t.selected, Vec::<Value>::new());
+        assert!(!passes("$.nope", None, &doc));
+        assert!(!passes("$[?@.nope]", None, &doc));
+    }
+
+    #[test]
+    fn evaluate_without_match_equals_needs_something_non_null() {
+        let doc = push();
+        assert!(passes("$.ref", None, &doc));
+        assert!(passes("$.created", None, &doc));
+        assert!(passes("$.commits[1].added", None, &doc));
+        assert!(!passes("$.base_ref", None, &doc));
+        assert!(!passes("$.head_commit.a[2]", None, &doc));
+        assert!(passes("$.head_commit.a[*]", None, &doc));
+        assert!(!passes("$.head_commit.a[2:]", None, &doc));
+    }
+
+    #[test]
+    fn evaluate_trace_reports_path_expected_selected() {
+        let doc = push();
+        let f = rule("$.commits[*].id", Some("{Branch}-{Nope}"));
+        let t = f.evaluate(&doc, &conf(&[("Branch", "main")]));
+        assert_eq!(t.json_path, "$.commits[*].id");
+        assert_eq!(t.expected.as_deref(), Some("main-{Nope}"));
+        assert_eq!(t.selected, vec![json!("a1"), json!("b2"), json!("c3")]);
+        assert!(!t.passed);
+        let shown = serde_json::to_value(&t).unwrap();
+        assert_eq!(shown, json!({"jsonPath": "$.commits[*].id", "expected": "main-{Nope}", "selected": ["a1", "b2", "c3"], "passed": false}));
+        let t = rule("$.ref", None).evaluate(&doc, &BTreeMap::new());
+        assert_eq!(serde_json::to_value(&t).unwrap(), json!({"jsonPath": "$.ref", "selected": ["refs/heads/main"], "passed": true}));
+    }
+
+    #[test]
+    fn evaluate_substitutes_placeholders_before_comparing() {
+        let doc = push();
+        let f = rule("$.ref", Some("refs/heads/{Branch}"));
+        assert!(f.evaluate(&doc, &conf(&[("Branch", "main")])).passed);
+        assert!(!f.evaluate(&doc, &conf(&[("Branch", "dev")])).passed);
+        assert!(!f.evaluate(&doc, &BTreeMap::new()).passed);
+    }
+
+    #[test]
+    fn evaluate_trace_copies_are_bounded() {
+        let doc = Value::Array((0..1000).map(|i| json!([i])).collect());
+        let t = rule("$[*]", Some("[999]")).evaluate(&doc, &BTreeMap::new());
+        assert!(t.passed);
+        assert_eq!(t.selected.len(), MAX_TRACE_VALUES);
+        let big = Value::Array((0..MAX_TRACE_NODES as i64).map(Value::from).collect());
+        let t = rule("$", None).evaluate(&big, &BTreeMap::new());
+        assert!(t.passed);
+        assert!(t.selected.is_empty());
+    }
+
+    // placeholders and substitute
+
+    #[test]
+    fn placeholders_are_braced_word_characters() {
+        assert_eq!(placeholders("refs/heads/{Branch}"), vec!["Branch"]);
+        assert_eq!(placeholders("{a}{B_2}x{c}"), vec!["a", "B_2", "c"]);
+        assert_eq!(placeholders("{{Branch}}"), vec!["Branch"]);
+        assert!(placeholders(r#"{"a":1}"#).is_empty());
+        assert!(placeholders("{}").is_empty());
+        assert!(placeholders("{a-b}").is_empty());
+        assert!(placeholders("{a b}").is_empty());
+        assert!(placeholders("{abc").is_empty());
+        assert!(placeholders("{é}").is_empty());
+        assert!(placeholders("").is_empty());
+    }
+
+    #[test]
+    fn substitute_replaces_known_keys_and_keeps_unknown_ones() {
+        let c = conf(&[("Branch", "main"), ("Repo", "{Branch}"), ("Empty", "")]);
+        assert_eq!(substitute("refs/heads/{Branch}", &c), "refs/heads/main");
+        assert_eq!(substitute("{Unknown}/{Branch}", &c), "{Unknown}/main");
+        assert_eq!(substitute("{Branch}{Branch}", &c), "mainmain");
+        assert_eq!(substitute("{Repo}", &c), "{Branch}", "a value is not substituted again");
+        assert_eq!(substitute("x{Empty}y", &c), "xy");
+        assert_eq!(substitute(r#"{"a":{Branch}}"#, &c), r#"{"a":main}"#);
+        assert_eq!(substitute("é{Branch}é", &c), "émainé");
+        assert_eq!(substitute("no placeholders", &c), "no placeholders");
+    }
 }
