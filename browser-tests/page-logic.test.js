@@ -95,6 +95,7 @@ test("classify_list_webhooks_maps_paths_to_the_item", () => {
   assert.equal(items[1].mapPath("webhook"), "webhooks[1].definition");
   assert.equal(items[1].mapPath("tags[0].key"), "webhooks[1].tags[0].key");
   assert.equal(items[0].label, "a");
+  assert.equal(items[1].mapPath("pipeline"), "pipeline", "a problem with the pasted pipeline is not the item's");
 });
 
 test("classify_other_shapes", () => {

@@ -90,7 +90,13 @@ function checkDefinition() {
       renderPending();
     } else {
       const pipeline = currentPipeline().pipeline;
-      const problems = items.flatMap((item) => validateItem(item, pipeline, items.length > 1));
+      const all = items.flatMap((item) => validateItem(item, pipeline, items.length > 1));
+      // A problem with the pasted pipeline comes back once per webhook: show it once.
+      const seen = new Set();
+      const problems = all.filter((p) => {
+        const key = `${p.type}\u0000${p.path}\u0000${p.message}`;
+        return !seen.has(key) && seen.add(key);
+      });
       renderProblems(problems, items);
     }
   }

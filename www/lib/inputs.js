@@ -51,6 +51,7 @@ function listItem(item, prefix) {
   if (isObject(item) && item.tags !== undefined) input.tags = item.tags;
   const join = (rest) => (prefix ? `${prefix}.${rest}` : rest);
   const mapPath = (p) => {
+    if (p === "pipeline" || p.startsWith("pipeline.")) return p; // about the pasted pipeline, not the item
     if (p === "webhook") return join("definition");
     if (p.startsWith("webhook.") || p.startsWith("webhook[")) return join("definition" + p.slice("webhook".length));
     return p ? join(p) : prefix || p;
