@@ -154,10 +154,16 @@ export class PipehookError extends Error {
   problems: Problem[];
 }
 
-export type InitInput = string | URL | Request | Response | BufferSource | WebAssembly.Module;
+// Structural stand-ins for DOM types, so a project without the DOM lib (plain Node) compiles;
+// with the DOM lib or @types/node loaded, these are the real types.
+type Global = typeof globalThis;
+type WasmModule = Global extends { WebAssembly: { Module: abstract new (...args: any) => infer M } } ? M : object;
+type Bytes = ArrayBuffer | ArrayBufferView;
+/** A URL (string or URL), a fetch Response or Request, the wasm bytes, or a compiled module. */
+export type InitInput = string | { readonly href: string } | { arrayBuffer(): Promise<ArrayBuffer> } | Bytes | WasmModule;
 
 /** Loads the wasm (browsers, Deno, Workers). A no-op in Node, where importing is enough. */
 export default function init(input?: InitInput | Promise<InitInput>): Promise<void>;
 export function init(input?: InitInput | Promise<InitInput>): Promise<void>;
 /** Synchronous initialisation from a compiled module or bytes (Cloudflare Workers: import the .wasm). */
-export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): void;
+export function initSync(module: { module: Bytes | WasmModule } | Bytes | WasmModule): void;

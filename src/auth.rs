@@ -50,7 +50,7 @@ pub fn parse_ip_range(s: &str) -> Result<IpNet, String> {
     if !s.contains('/') {
         return Err("a CIDR range needs a prefix length, such as /32 or /128".into());
     }
-    s.trim().parse::<IpNet>().map_err(|_| "expected an address and prefix length, such as 192.0.2.0/24 or 2001:db8::/32".into())
+    s.parse::<IpNet>().map_err(|_| "expected an address and prefix length, such as 192.0.2.0/24 or 2001:db8::/32".into())
 }
 
 impl Authenticator {

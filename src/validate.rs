@@ -57,8 +57,9 @@ const AUTH_VALUE_MAX: usize = 100;
 const MAX_TAGS: usize = 50;
 const TAG_KEY_MAX: usize = 128;
 const TAG_VALUE_MAX: usize = 256;
-/// Longer values are cut in messages: a 25 MB name should not give a 25 MB error.
-const ECHO_MAX: usize = 256;
+/// Values are echoed whole, as AWS does, up to this length; longer ones are cut
+/// so that a 25 MB name does not give a 25 MB error. Every model limit is far below it.
+const ECHO_MAX: usize = 1024;
 
 /// Checks a whole PutWebhook input (`{"webhook": …, "tags": […]}`).
 /// With a pipeline it also checks what the API checks against storage:

@@ -251,7 +251,7 @@ fn validate_ip_accepts_ipv4_and_ipv6_cidrs() {
 
 #[test]
 fn validate_ip_refuses_invalid_ranges() {
-    for range in ["10.0.0.0", "10.0.0.0/33", "10.0.0/8", "example.com/8", "2001:db8::/129", "any"] {
+    for range in ["10.0.0.0/8 ", " 10.0.0.0/8", "10.0.0.0", "10.0.0.0/33", "10.0.0/8", "example.com/8", "2001:db8::/129", "any"] {
         let problems = problems_after(ip_webhook(json!(range)));
         let message = assert_single(&problems, AUTH, RANGE_AT);
         assert!(message.contains("CIDR"), "{message}");
@@ -438,7 +438,15 @@ fn validate_never_echoes_a_secret_token() {
 }
 
 #[test]
+fn validate_over_limit_values_are_echoed_whole() {
+    let value = "v".repeat(257);
+    let problems = problems_after(|v| v["tags"] = json!([{"key": "k", "value": value}]));
+    let message = assert_single(&problems, "ValidationException", "tags[0].value");
+    assert!(message.starts_with(&format!("Value '{value}' at 'tags[0].value'")), "{message}");
+}
+
+#[test]
 fn validate_long_values_are_cut_in_messages() {
     let problems = problems_after(|v| v["webhook"]["name"] = json!("x".repeat(1_000_000)));
-    assert!(problems.iter().all(|p| p.message.len() < 1_000), "messages must stay short");
+    assert!(problems.iter().all(|p| p.message.len() < 2_000), "messages must stay short");
 }
