@@ -1,0 +1,219 @@
+// Starts the built Worker (worker/build) in Miniflare with a real local KV
+// namespace, behind a recording proxy on a loopback port. The proxy keeps every
+// response body so the suite can assert that no SecretToken ever leaves the
+// Worker, whichever client made the request.
+import http from "node:http";
+import { createHash, createHmac } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { Miniflare } from "miniflare";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, "..", "..");
+export const fixturesDir = path.resolve(repoRoot, "..", "shared", "fixtures", "github-payloads");
+
+export const REGION = "us-east-1";
+export const ACCOUNT = "123456789012";
+export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+/** Every SecretToken the suite uses contains this marker, so a leak is easy to find. */
+export const SECRET_MARKER = "phk-secret-";
+
+export async function startWorker({ persist = false } = {}) {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: path.join(repoRoot, "worker/build/index.js"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2026-04-01",
+    kvNamespaces: ["PIPEHOOK"],
+    kvPersist: persist,
+    bindings: {
+      AWS_REGION: REGION,
+      AWS_ACCOUNT_ID: ACCOUNT,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    },
+    assets: {
+      directory: path.join(repoRoot, "www"),
+      binding: "ASSETS",
+      routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+    },
+    host: "127.0.0.1",
+    port: 0,
+  });
+  const upstream = await mf.ready;
+  const kv = await mf.getKVNamespace("PIPEHOOK");
+  const proxy = await startProxy(upstream);
+  return {
+    mf,
+    kv,
+    endpoint: proxy.url,
+    responses: proxy.responses,
+    async close() {
+      await proxy.close();
+      await mf.dispose();
+    },
+  };
+}
+
+/** Forwards to `upstream`, streaming requests, buffering and recording responses. */
+export function startProxy(upstream) {
+  const responses = [];
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    const up = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        const chunks = [];
+        upRes.on("data", (c) => chunks.push(c));
+        upRes.on("end", () => {
+          const body = Buffer.concat(chunks);
+          responses.push({ method: req.method, url: req.url, status: upRes.statusCode, body: body.toString("utf8") });
+          const headers = { ...upRes.headers };
+          delete headers["transfer-encoding"];
+          headers["content-length"] = String(body.length);
+          res.writeHead(upRes.statusCode, headers);
+          res.end(body);
+        });
+      },
+    );
+    up.on("error", (e) => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end(String(e));
+    });
+    req.on("error", () => up.destroy());
+    req.pipe(up);
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        responses,
+        close: () =>
+          new Promise((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
+      });
+    });
+  });
+}
+
+/** Response bodies that contain a SecretToken (by the suite's marker). */
+export function leaks(responses) {
+  return responses.filter((r) => r.body.includes(SECRET_MARKER));
+}
+
+// --- a minimal SigV4 signer (node:crypto) for requests the SDKs will not make ---
+
+const sha256 = (data) => createHash("sha256").update(data).digest("hex");
+const hmac = (key, data) => createHmac("sha256", key).update(data).digest();
+
+export function amzDate(ms) {
+  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+
+/**
+ * Signs a JSON API request. Options let a test break one thing at a time:
+ * `time` (epoch ms), `secret`, `keyId`, `region`, `service`, `tamperBody`.
+ */
+export function signedApiRequest(endpoint, operation, input, opts = {}) {
+  const url = new URL(endpoint);
+  const body = JSON.stringify(input ?? {});
+  const time = opts.time ?? Date.now();
+  const date = amzDate(time);
+  const day = date.slice(0, 8);
+  const region = opts.region ?? REGION;
+  const service = opts.service ?? "codepipeline";
+  const keyId = opts.keyId ?? CREDENTIALS.accessKeyId;
+  const secret = opts.secret ?? CREDENTIALS.secretAccessKey;
+  const headers = {
+    "content-type": "application/x-amz-json-1.1",
+    host: url.host,
+    "x-amz-date": date,
+    "x-amz-target": `CodePipeline_20150709.${operation}`,
+  };
+  const names = Object.keys(headers).sort();
+  const canonical = [
+    "POST",
+    "/",
+    "",
+    names.map((n) => `${n}:${headers[n]}\n`).join(""),
+    names.join(";"),
+    sha256(body),
+  ].join("\n");
+  const scope = `${day}/${region}/${service}/aws4_request`;
+  const toSign = ["AWS4-HMAC-SHA256", date, scope, sha256(canonical)].join("\n");
+  let key = hmac(`AWS4${secret}`, day);
+  for (const part of [region, service, "aws4_request"]) key = hmac(key, part);
+  const signature = createHmac("sha256", key).update(toSign).digest("hex");
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${keyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
+  delete headers.host;
+  return { url: `${endpoint}/`, init: { method: "POST", headers, body: opts.tamperBody ? body.replace("}", ' }') : body } };
+}
+
+/** Sends a signed JSON API request; answers { status, headers, json }. */
+export async function callApi(endpoint, operation, input, opts) {
+  const { url, init } = signedApiRequest(endpoint, operation, input, opts);
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+// --- fixtures ---
+
+export function pipelineDeclaration(name, { branch = "main", sourceAction = "Source" } = {}) {
+  return {
+    name,
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/pipehook-test`,
+    artifactStore: { type: "S3", location: "pipehook-artifacts" },
+    stages: [
+      {
+        name: "Source",
+        actions: [
+          {
+            name: sourceAction,
+            actionTypeId: { category: "Source", owner: "ThirdParty", provider: "GitHub", version: "1" },
+            configuration: { Owner: "Codertocat", Repo: "Hello-World", Branch: branch, OAuthToken: "****" },
+            outputArtifacts: [{ name: "SourceOutput" }],
+          },
+        ],
+      },
+      {
+        name: "Build",
+        actions: [
+          {
+            name: "Build",
+            actionTypeId: { category: "Build", owner: "AWS", provider: "CodeBuild", version: "1" },
+            configuration: { ProjectName: "hello" },
+            inputArtifacts: [{ name: "SourceOutput" }],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function githubWebhook(name, pipeline, secret, filters = [{ jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" }]) {
+  return {
+    name,
+    targetPipeline: pipeline,
+    targetAction: "Source",
+    filters,
+    authentication: "GITHUB_HMAC",
+    authenticationConfiguration: { SecretToken: secret },
+  };
+}

@@ -1,0 +1,137 @@
+//! StartPipelineExecution, GetPipelineExecution, ListPipelineExecutions, and
+//! the execution record a webhook delivery starts.
+
+use serde_json::{json, Value};
+
+use super::{decode_next_token, encode_next_token, Checks};
+use crate::api::{ApiError, Ctx, OpResult};
+use crate::ids;
+use crate::store::{PipelineRecord, Store, StoreResult};
+
+/// Why an execution started (the model's ExecutionTrigger).
+pub struct Trigger<'a> {
+    pub trigger_type: &'a str,
+    pub detail: &'a str,
+}
+
+/// The revision a source action saw: (action name, revision id).
+pub struct Source<'a> {
+    pub action: &'a str,
+    pub revision: &'a str,
+}
+
+/// Records a new InProgress execution of `pipeline` and returns its id.
+/// Nothing runs it: this service stores executions, it does not build.
+pub async fn record_execution(
+    store: &Store,
+    now_ms: u64,
+    pipeline_name: &str,
+    pipeline: &PipelineRecord,
+    trigger: Trigger<'_>,
+    source: Option<Source<'_>>,
+) -> StoreResult<String> {
+    let id = ids::uuid();
+    let now = now_ms as f64 / 1000.0;
+    let version = pipeline.pipeline.get("version").cloned().unwrap_or(json!(1));
+    let mode = pipeline.pipeline.get("executionMode").and_then(Value::as_str).unwrap_or("SUPERSEDED");
+    let trigger = json!({"triggerType": trigger.trigger_type, "triggerDetail": trigger.detail});
+    let (source_revisions, artifact_revisions) = match source {
+        Some(s) => {
+            // Model bound; a summary also has to fit KV's 1 KB of metadata.
+            let revision: String = s.revision.chars().take(200).collect();
+            (
+                json!([{"actionName": s.action, "revisionId": revision}]),
+                json!([{"name": s.action, "revisionId": revision, "created": now}]),
+            )
+        }
+        None => (json!([]), json!([])),
+    };
+    let execution = json!({
+        "pipelineName": pipeline_name,
+        "pipelineVersion": version,
+        "pipelineExecutionId": id,
+        "status": "InProgress",
+        "artifactRevisions": artifact_revisions,
+        "trigger": trigger,
+        "executionMode": mode,
+        "executionType": "STANDARD",
+    });
+    let summary = json!({
+        "pipelineExecutionId": id,
+        "status": "InProgress",
+        "startTime": now,
+        "lastUpdateTime": now,
+        "sourceRevisions": source_revisions,
+        "trigger": trigger,
+        "executionMode": mode,
+        "executionType": "STANDARD",
+    });
+    store.put_execution(pipeline_name, &pipeline.incarnation, &id, now_ms, &execution, summary).await?;
+    Ok(id)
+}
+
+pub async fn start_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
+    let mut checks = Checks::default();
+    let name = checks.name(&input, "name");
+    checks.string(&input, "clientRequestToken", false, 1, 128);
+    checks.finish()?;
+    let name = name.unwrap_or_default();
+    let Some(pipeline) = ctx.store.pipeline(&name).await? else {
+        return Err(super::pipelines::not_found(ctx, &name));
+    };
+    let detail = format!("arn:aws:iam::{}:user/{}", ctx.account, ctx.caller);
+    let trigger = Trigger { trigger_type: "StartPipelineExecution", detail: &detail };
+    let id = record_execution(&ctx.store, ctx.now_ms, &name, &pipeline, trigger, None).await?;
+    Ok(json!({ "pipelineExecutionId": id }))
+}
+
+pub async fn get_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
+    let mut checks = Checks::default();
+    let name = checks.name(&input, "pipelineName");
+    let id = checks.string(&input, "pipelineExecutionId", true, 1, 100);
+    if let Some(id) = id.as_deref().filter(|id| !is_uuid(id)) {
+        checks.problem(pipehook::Problem::constraint(
+            "pipelineExecutionId",
+            Some(id),
+            "Member must satisfy regular expression pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        ));
+    }
+    checks.finish()?;
+    let (name, id) = (name.unwrap_or_default(), id.unwrap_or_default());
+    let Some(pipeline) = ctx.store.pipeline(&name).await? else {
+        return Err(super::pipelines::not_found(ctx, &name));
+    };
+    match ctx.store.execution(&name, &pipeline.incarnation, &id).await? {
+        Some(execution) => Ok(json!({ "pipelineExecution": execution })),
+        None => Err(ApiError::PipelineExecutionNotFoundException(format!(
+            "Pipeline execution '{id}' of pipeline '{name}' not found"
+        ))),
+    }
+}
+
+pub async fn list_pipeline_executions(ctx: &Ctx, input: Value) -> OpResult {
+    let mut checks = Checks::default();
+    let name = checks.name(&input, "pipelineName");
+    let max = checks.int(&input, "maxResults", 1, 100);
+    let token = checks.string(&input, "nextToken", false, 1, 2048);
+    checks.finish()?;
+    let name = name.unwrap_or_default();
+    let cursor = decode_next_token("executions", token)?;
+    let Some(pipeline) = ctx.store.pipeline(&name).await? else {
+        return Err(super::pipelines::not_found(ctx, &name));
+    };
+    let page = ctx.store.list_executions(&name, &pipeline.incarnation, max.unwrap_or(100) as u64, cursor).await?;
+    let mut out = json!({ "pipelineExecutionSummaries": page.items });
+    if let Some(next) = encode_next_token("executions", page.next) {
+        out["nextToken"] = json!(next);
+    }
+    Ok(out)
+}
+
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| {
+            g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
