@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::auth::{header, AuthFailure, PrecomputedMacs};
 use crate::filter::{json_text, FilterTrace};
+use crate::scan::ScanPlan;
 use crate::validate::ValidWebhook;
 
 /// GitHub's own maximum delivery size; larger bodies are refused unread.
@@ -67,8 +68,26 @@ impl Decision {
 
 /// Decides a delivery: authenticate, parse, filter. Pure: the caller stores
 /// whatever an accepted decision should start.
+///
+/// When every filter path is definite, the body is scanned once for the values the
+/// filters need instead of being parsed into a document ([`crate::scan`]); the decision is
+/// the same either way. Callers deciding many deliveries for one definition can build the
+/// [`ScanPlan`] once and use [`evaluate_delivery_with_plan`].
 pub fn evaluate_delivery(
     webhook: &ValidWebhook,
+    delivery: &Delivery<'_>,
+    action_configuration: &BTreeMap<String, String>,
+) -> Decision {
+    let plan = ScanPlan::for_webhook(webhook);
+    evaluate_delivery_with_plan(webhook, plan.as_ref(), delivery, action_configuration)
+}
+
+/// [`evaluate_delivery`] with the webhook's [`ScanPlan`] built beforehand
+/// (`ScanPlan::for_webhook`); `None` parses the whole body into a document (the reference
+/// evaluation the scan is tested against).
+pub fn evaluate_delivery_with_plan(
+    webhook: &ValidWebhook,
+    plan: Option<&ScanPlan>,
     delivery: &Delivery<'_>,
     action_configuration: &BTreeMap<String, String>,
 ) -> Decision {
@@ -87,7 +106,7 @@ pub fn evaluate_delivery(
             AuthFailure::Address(why) => Decision::refused(Outcome::Forbidden, why),
         };
     }
-    let payload = match parse_payload(delivery.headers, delivery.body) {
+    let payload = match parse_payload(plan, delivery.headers, delivery.body) {
         Ok(p) => p,
         Err(why) => return Decision::refused(Outcome::Malformed, why),
     };
@@ -116,8 +135,9 @@ pub fn evaluate_delivery(
 }
 
 /// GitHub sends JSON, or with content type `application/x-www-form-urlencoded`
-/// the JSON in the form's `payload` field.
-fn parse_payload(headers: &[(String, String)], body: &[u8]) -> Result<Value, String> {
+/// the JSON in the form's `payload` field. With a plan, the document is the pruned one
+/// [`ScanPlan::scan`] gives; a body the scan refuses is parsed by serde_json for the reason.
+fn parse_payload(plan: Option<&ScanPlan>, headers: &[(String, String)], body: &[u8]) -> Result<Value, String> {
     let is_form = header(headers, "content-type").is_some_and(|ct| {
         ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
     });
@@ -126,8 +146,14 @@ fn parse_payload(headers: &[(String, String)], body: &[u8]) -> Result<Value, Str
             .find(|(k, _)| k == "payload")
             .map(|(_, v)| v.into_owned())
             .ok_or("the form-encoded body has no 'payload' field")?;
+        if let Some(Ok(doc)) = plan.map(|p| p.scan(payload.as_bytes())) {
+            return Ok(doc);
+        }
         serde_json::from_str(&payload).map_err(|e| format!("the 'payload' form field is not JSON: {e}"))
     } else {
+        if let Some(Ok(doc)) = plan.map(|p| p.scan(body)) {
+            return Ok(doc);
+        }
         serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))
     }
 }

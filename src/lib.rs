@@ -14,6 +14,7 @@ pub mod model;
 pub mod pipeline;
 pub mod problem;
 pub mod redact;
+pub mod scan;
 pub mod validate;
 #[cfg(feature = "wasm")]
 pub mod wasm;

@@ -13,7 +13,9 @@ use wasm_bindgen::prelude::*;
 use crate::auth::PrecomputedMacs;
 use crate::model::{PipelineDeclaration, WebhookAuthenticationType};
 use crate::problem::{Problem, ProblemKind};
-use crate::{evaluate_delivery, validate_text, Delivery, ValidWebhook};
+use crate::delivery::evaluate_delivery_with_plan;
+use crate::scan::ScanPlan;
+use crate::{validate_text, Delivery, ValidWebhook};
 
 #[derive(Serialize)]
 struct ValidationReport<'a> {
@@ -62,6 +64,8 @@ pub fn redact_text_js(json: &str) -> Result<String, JsError> {
 #[wasm_bindgen]
 pub struct CompiledWebhook {
     inner: ValidWebhook,
+    /// The single-pass selection plan, when every filter path is definite.
+    plan: Option<ScanPlan>,
 }
 
 #[wasm_bindgen]
@@ -70,7 +74,10 @@ impl CompiledWebhook {
     /// Throws an Error whose message is the problems' JSON array.
     pub fn compile(definition_json: &str) -> Result<CompiledWebhook, JsError> {
         match validate_text(definition_json, None) {
-            Ok(valid) => Ok(CompiledWebhook { inner: valid.webhook }),
+            Ok(valid) => {
+                let plan = ScanPlan::for_webhook(&valid.webhook);
+                Ok(CompiledWebhook { inner: valid.webhook, plan })
+            }
             Err(problems) => Err(JsError::new(&to_json(&problems))),
         }
     }
@@ -95,6 +102,38 @@ impl CompiledWebhook {
         sha256: Option<Vec<u8>>,
         sha1: Option<Vec<u8>>,
     ) -> Result<String, JsError> {
+        self.decide(self.plan.as_ref(), headers, body, source_ip, action_configuration_json, sha256, sha1)
+    }
+
+    /// [`Self::evaluate`] on the whole parsed document, never the single-pass scan: the
+    /// reference the fast path is checked against (tests, benchmarks).
+    #[wasm_bindgen(js_name = evaluateReference)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn evaluate_reference(
+        &self,
+        headers: Vec<String>,
+        body: &[u8],
+        source_ip: Option<String>,
+        action_configuration_json: Option<String>,
+        sha256: Option<Vec<u8>>,
+        sha1: Option<Vec<u8>>,
+    ) -> Result<String, JsError> {
+        self.decide(None, headers, body, source_ip, action_configuration_json, sha256, sha1)
+    }
+}
+
+impl CompiledWebhook {
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &self,
+        plan: Option<&ScanPlan>,
+        headers: Vec<String>,
+        body: &[u8],
+        source_ip: Option<String>,
+        action_configuration_json: Option<String>,
+        sha256: Option<Vec<u8>>,
+        sha1: Option<Vec<u8>>,
+    ) -> Result<String, JsError> {
         let pairs: Vec<(String, String)> =
             headers.chunks_exact(2).map(|p| (p[0].clone(), p[1].clone())).collect();
         let configuration: BTreeMap<String, String> = match action_configuration_json {
@@ -111,6 +150,6 @@ impl CompiledWebhook {
             source_ip: source_ip.as_deref(),
             macs: has_macs.then_some(&macs),
         };
-        Ok(to_json(&evaluate_delivery(&self.inner, &delivery, &configuration)))
+        Ok(to_json(&evaluate_delivery_with_plan(&self.inner, plan, &delivery, &configuration)))
     }
 }

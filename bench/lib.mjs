@@ -1,0 +1,96 @@
+// Shared helpers: payloads, the three filters, statistics.
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createHmac } from "node:crypto";
+
+export const ROOT = new URL("..", import.meta.url).pathname;
+export const FIXTURES = new URL("../../shared/fixtures/github-payloads/", import.meta.url).pathname;
+export const DATA = new URL("./.data/", import.meta.url).pathname;
+export const OUT = new URL("./out/", import.meta.url).pathname;
+export const SECRET = "It's a Secret to Everybody";
+
+/** The payloads of issue 5: a real push (9 KB), a pull request (28 KB), synthetic pushes of 1 MB and 25 MB. */
+export function payloads() {
+  mkdirSync(DATA, { recursive: true });
+  const push = readFileSync(FIXTURES + "push.with-new-branch.payload.json");
+  const pr = readFileSync(FIXTURES + "pull_request.opened.payload.json");
+  return [
+    { id: "9KB", label: "push, 9 KB", kind: "push", body: push },
+    { id: "28KB", label: "pull request, 28 KB", kind: "pull_request", body: pr },
+    { id: "1MB", label: "push, 1 MB", kind: "push", body: bigPush(push, 1 << 20) },
+    { id: "25MB", label: "push, 25 MB", kind: "push", body: bigPush(push, 25 * 1000 * 1000) },
+  ];
+}
+
+/** A push with many commits (distinct ids and messages), at least `size` bytes, below 25 MiB. */
+function bigPush(push, size) {
+  const file = `${DATA}push-${size}.json`;
+  if (existsSync(file)) return readFileSync(file);
+  const base = JSON.parse(push);
+  const template = base.commits[0];
+  const commits = [];
+  let total = push.length;
+  for (let i = 0; total < size; i++) {
+    const id = createHmac("sha1", "ids").update(String(i)).digest("hex");
+    const c = {
+      ...template,
+      id,
+      tree_id: createHmac("sha1", "trees").update(String(i)).digest("hex"),
+      message: `Commit ${i}: update the build \u2014 \"quoted\" text, a tab\\t and a path src/m${i % 97}.rs`,
+      url: template.url.replace(template.id, id),
+      added: [`src/file${i}.rs`],
+      modified: i % 3 ? ["README.md", `docs/page${i % 11}.md`] : [],
+    };
+    const text = JSON.stringify(c);
+    total += text.length + 1;
+    commits.push(c);
+  }
+  // GitHub's key order: ref, before, after, …, commits, head_commit, repository, pusher, sender.
+  const doc = { ...base, commits, head_commit: commits[commits.length - 1] };
+  let text = JSON.stringify(doc);
+  if (text.length > 25 * 1024 * 1024) throw new Error("synthetic push too large");
+  writeFileSync(file, text);
+  return Buffer.from(text);
+}
+
+/** Three definite filters that all pass (so every rule is evaluated), per event kind. */
+export function webhookFor(kind) {
+  const filters =
+    kind === "push"
+      ? [
+          { jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" },
+          { jsonPath: "$.repository.full_name", matchEquals: "Codertocat/Hello-World" },
+          { jsonPath: "$.sender.login", matchEquals: "Codertocat" },
+        ]
+      : [
+          { jsonPath: "$.action", matchEquals: "opened" },
+          { jsonPath: "$.pull_request.base.ref", matchEquals: "{Branch}" },
+          { jsonPath: "$.repository.full_name", matchEquals: "Codertocat/Hello-World" },
+        ];
+  return {
+    name: "bench-hook",
+    targetPipeline: "bench-pipeline",
+    targetAction: "Source",
+    filters,
+    authentication: "GITHUB_HMAC",
+    authenticationConfiguration: { SecretToken: SECRET },
+  };
+}
+export const ACTION_CONFIGURATION = { Branch: "master" };
+
+export function sign(body) {
+  return "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex");
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+export const min = (xs) => Math.min(...xs);
+export const max = (xs) => Math.max(...xs);
+
+export function formatTime(seconds) {
+  if (seconds >= 1) return `${seconds.toFixed(2)} s`;
+  if (seconds >= 1e-3) return `${(seconds * 1e3).toPrecision(3)} ms`;
+  return `${(seconds * 1e6).toPrecision(3)} µs`;
+}
