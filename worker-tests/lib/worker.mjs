@@ -64,7 +64,9 @@ export function startProxy(upstream) {
   const sockets = new Set();
   const server = http.createServer((req, res) => {
     const up = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      // A fresh connection per request: a reused keep-alive socket that the upstream
+      // has just closed would turn into a spurious "socket hang up".
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false },
       (upRes) => {
         const chunks = [];
         upRes.on("data", (c) => chunks.push(c));
@@ -122,11 +124,11 @@ export function amzDate(ms) {
 
 /**
  * Signs a JSON API request. Options let a test break one thing at a time:
- * `time` (epoch ms), `secret`, `keyId`, `region`, `service`, `tamperBody`.
+ * `time` (epoch ms), `secret`, `keyId`, `region`, `service`, `tamperBody`, `rawBody`.
  */
 export function signedApiRequest(endpoint, operation, input, opts = {}) {
   const url = new URL(endpoint);
-  const body = JSON.stringify(input ?? {});
+  const body = opts.rawBody ?? JSON.stringify(input ?? {});
   const time = opts.time ?? Date.now();
   const date = amzDate(time);
   const day = date.slice(0, 8);
