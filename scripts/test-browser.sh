@@ -25,6 +25,6 @@ if [ ! -f www/pkg/web.js ] || [ ! -f www/pkg/wasm/pipehook_bg.wasm ]; then
   npm run build
 fi
 
-mkdir -p test-output/browser
+rm -rf test-output/browser && mkdir -p test-output/browser   # only this run's screenshots
 step "running browser-tests/ (screenshots in test-output/browser/)"
 exec node --test --test-concurrency=1 browser-tests/
