@@ -63,11 +63,15 @@ export function startProxy(upstream) {
   const responses = [];
   const sockets = new Set();
   const server = http.createServer((req, res) => {
+    // The Worker may answer (404, 413) without reading the whole body; the
+    // upstream then closes while the body is still being piped, which is not an error.
+    let answered = false;
     const up = http.request(
       // A fresh connection per request: a reused keep-alive socket that the upstream
       // has just closed would turn into a spurious "socket hang up".
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false },
       (upRes) => {
+        answered = true;
         const chunks = [];
         upRes.on("data", (c) => chunks.push(c));
         upRes.on("end", () => {
@@ -82,6 +86,7 @@ export function startProxy(upstream) {
       },
     );
     up.on("error", (e) => {
+      if (answered) return;
       if (!res.headersSent) res.writeHead(502);
       res.end(String(e));
     });
