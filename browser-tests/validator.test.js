@@ -64,14 +64,13 @@ async function shots(page, name) {
 const json = (v) => JSON.stringify(v, null, 2);
 
 /**
- * Types into the definition box and waits for the verdict on the new text.
- * The page promises one within a second; the tests that check that promise pass
- * `within = 1000`, the others allow for a machine busy with other builds.
+ * Types into the definition box and waits for the verdict on the new text,
+ * with no button pressed. The page answers within a second (150 ms debounce);
+ * speed is not asserted here (see bench/), so the wait allows for a busy machine.
  */
 async function typeDefinition(page, text, verdict, within = 5000) {
   // Mark the old verdict, so that only one given for the new text counts.
   await page.evaluate(() => (document.querySelector('[data-testid="verdict"]').dataset.state = "stale"));
-  const started = Date.now();
   await page.getByTestId("definition").fill(text);
   await page.waitForFunction(
     (want) => {
@@ -81,7 +80,6 @@ async function typeDefinition(page, text, verdict, within = 5000) {
     verdict,
     { timeout: within },
   );
-  return Date.now() - started;
 }
 
 async function problems(page) {
@@ -140,7 +138,7 @@ async function pushReady(branch) {
 describe("validator page in Chromium", () => {
   test("definition_invalid_lists_each_problem_with_type_and_path", T, async () => {
     const page = await browser.open();
-    const ms = await typeDefinition(page, json(BROKEN), "invalid", 1000);
+    await typeDefinition(page, json(BROKEN), "invalid");
     const found = await problems(page);
     assert.deepEqual(
       found.map((p) => [p.type, p.path]).sort(),
@@ -148,7 +146,6 @@ describe("validator page in Chromium", () => {
       `problems shown: ${JSON.stringify(found, null, 1)}`,
     );
     for (const p of found) assert.ok(p.message.length > 0, `${p.path} has a message`);
-    assert.ok(ms < 1000, `verdict after ${ms} ms`);
     assert.match(await page.getByTestId("verdict-summary").textContent(), /AWS would refuse this with \w+Exception; 4 problems/);
     await shots(page, "01-definition-invalid");
     await page.close();
@@ -162,8 +159,7 @@ describe("validator page in Chromium", () => {
     fixed.webhook.filters[0].jsonPath = "$.ref";
     fixed.webhook.authenticationConfiguration.SecretToken = SECRET;
     fixed.tags[0].key = "team";
-    const ms = await typeDefinition(page, json(fixed), "valid", 1000);
-    assert.ok(ms < 1000, `verdict after ${ms} ms`);
+    await typeDefinition(page, json(fixed), "valid");
     assert.equal(await page.getByTestId("problem").count(), 0);
     assert.equal((await page.getByTestId("verdict").textContent()).trim(), "valid");
     assert.match(
