@@ -1,7 +1,8 @@
 // Serves the built Worker (Miniflare, real local KV) behind the recording proxy
 // for the Python (boto3, AWS CLI) suites. Prints the endpoint as the first line
-// of stdout; on SIGTERM/SIGINT it checks that no response carried a SecretToken
-// and exits non-zero if one did.
+// of stdout. When its stdin closes it checks that no response carried a
+// SecretToken, stops, and exits non-zero if one did. (Signals are left to
+// Miniflare, which disposes workerd on SIGINT/SIGTERM by itself.)
 import { leaks, startWorker } from "./lib/worker.mjs";
 
 const w = await startWorker();
@@ -14,5 +15,5 @@ async function stop() {
   for (const l of leaked) console.error(`serve: LEAK in ${l.method} ${l.url} (${l.status})`);
   process.exit(leaked.length ? 1 : 0);
 }
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+process.stdin.on("end", stop);
+process.stdin.resume();

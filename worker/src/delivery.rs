@@ -57,6 +57,14 @@ fn unavailable(what: &str) -> Response {
 }
 
 pub async fn handle(mut req: Request, env: &Env) -> Response {
+    // The body is read (at most 25 MB, refused early when larger) before any
+    // answer: a server that answers without reading what was sent makes the
+    // connection reset under the sender, who then sees no status at all.
+    let body = match read_body(&mut req, MAX_DELIVERY_BYTES).await {
+        Ok(Body::Complete(b)) => b,
+        Ok(Body::TooLarge) => return too_large(),
+        Err(_) => return answer(400, json!({"outcome": "malformed", "message": "The request body could not be read."})),
+    };
     let Ok(url) = req.url() else { return unknown() };
     let mut token = None;
     let mut version = None;
@@ -70,11 +78,6 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
     let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128 && version.as_deref() == Some("1")) else {
         return unknown();
     };
-    // Refuse a declared oversize body before any lookup or read.
-    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_DELIVERY_BYTES as u64) {
-        return too_large();
-    }
     let Ok(kv) = env.kv(KV_BINDING) else { return unavailable("binding") };
     let store = Store::new(kv);
 
@@ -89,11 +92,6 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         },
     };
 
-    let body = match read_body(&mut req, MAX_DELIVERY_BYTES).await {
-        Ok(Body::Complete(b)) => b,
-        Ok(Body::TooLarge) => return too_large(),
-        Err(_) => return answer(400, json!({"outcome": "malformed", "message": "The request body could not be read."})),
-    };
     let Ok(webhook) = compiled(&record) else {
         return answer(500, json!({"message": "The stored webhook definition no longer validates."}));
     };

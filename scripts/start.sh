@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `npm start`: set up what a fresh machine lacks, build the Worker, and serve it
+# with `wrangler dev` on http://127.0.0.1:${PORT:-8787}, with local KV persisted
+# under .wrangler/state. Ctrl-C stops it.
+#
+# Environment:
+#   PORT                        port to listen on (default 8787)
+#   PIPEHOOK_ACCESS_KEY_ID      management access key id   (default: test)
+#   PIPEHOOK_SECRET_ACCESS_KEY  management secret key       (default: test)
+#   PIPEHOOK_REGION             region in ARNs and SigV4    (default: us-east-1)
+#   PIPEHOOK_SKIP_SETUP=1       skip scripts/setup.sh
+#   PIPEHOOK_SKIP_BUILD=1       reuse worker/build as it is
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+PORT="${PORT:-8787}"
+KEY_ID="${PIPEHOOK_ACCESS_KEY_ID:-test}"
+SECRET="${PIPEHOOK_SECRET_ACCESS_KEY:-test}"
+REGION="${PIPEHOOK_REGION:-us-east-1}"
+
+[ "${PIPEHOOK_SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh
+[ "${PIPEHOOK_SKIP_BUILD:-0}" = 1 ] && [ -f worker/build/index.js ] || bash scripts/build-worker.sh
+
+# wrangler would otherwise phone home (metrics, cf properties).
+export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
+
+cat <<INFO
+
+pipehook Worker (wrangler dev, local KV in .wrangler/state)
+  endpoint     http://127.0.0.1:${PORT}        (API: POST /, validator page: GET /)
+  region       ${REGION}
+  credentials  AWS_ACCESS_KEY_ID=${KEY_ID} AWS_SECRET_ACCESS_KEY=${SECRET}   (development only)
+  try          AWS_ACCESS_KEY_ID=${KEY_ID} AWS_SECRET_ACCESS_KEY=${SECRET} \\
+                 aws codepipeline list-webhooks --region ${REGION} --endpoint-url http://127.0.0.1:${PORT}
+
+INFO
+
+exec node_modules/.bin/wrangler dev -c worker/wrangler.toml --local \
+  --ip 127.0.0.1 --port "$PORT" --persist-to .wrangler/state \
+  --var "AWS_REGION:${REGION}" --var "AWS_ACCESS_KEY_ID:${KEY_ID}" --var "AWS_SECRET_ACCESS_KEY:${SECRET}"
