@@ -49,6 +49,12 @@ pub const MAX_STEPS: usize = 10_000_000;
 /// limit is set well below jsonpath-rust's own (128). A path of at most 150 characters
 /// nests at most 75 levels, so every path AWS accepts by length gets through.
 pub const MAX_NESTING: usize = 80;
+/// The deepest nesting of function calls a path may have. pest re-parses a function call
+/// that stands as a test once per alternative it tries (first as the left side of a
+/// comparison, then as a test), so parse time doubles with each nested call that holds a
+/// filter: `in(@[?in(@[?…` fourteen deep (145 characters) takes seconds. RFC 9535 paths
+/// nest two deep at most in practice (`length(value(@.a))`); four keeps the factor at 16.
+pub const MAX_FUNCTION_NESTING: usize = 4;
 /// The work charged for one match()/search() call, which compiles its regex afresh.
 const REGEX_STEPS: usize = 256;
 /// The longest regex match()/search() will compile (a pattern may come from the payload);
@@ -343,6 +349,7 @@ fn count_nodes_upto(v: &Value, limit: usize) -> Option<usize> {
 /// Checks what the parser would let through or choke on, scanning the text outside string
 /// literals:
 /// - nesting of `(` and `[` deeper than [`MAX_NESTING`], before the recursive parser sees it;
+/// - function calls nested deeper than [`MAX_FUNCTION_NESTING`] (exponential parse time);
 /// - whitespace after a `.` or between two name characters (`$. a`, `$.a b`). jsonpath-rust's
 ///   grammar skips whitespace inside a member name (`$.a b` would select the member "a b"),
 ///   where RFC 9535 allows none. No valid path has either outside a string literal.
@@ -350,6 +357,8 @@ fn check_text(path: &str) -> Result<(), PathError> {
     let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii();
     let is_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
     let mut depth = 0usize;
+    // For each open `(`: whether it opens a function call's arguments.
+    let mut parens: Vec<bool> = Vec::new();
     let mut quote: Option<char> = None;
     let mut escaped = false;
     // The last character outside a string before the current run of whitespace, if any.
@@ -374,6 +383,8 @@ fn check_text(path: &str) -> Result<(), PathError> {
             prev = Some(c);
             continue;
         }
+        // The last character outside a string before this one, whitespace skipped.
+        let last = if prev.is_some_and(is_space) { before_space } else { prev };
         if prev.is_some_and(is_space) {
             if before_space == Some('.') {
                 return Err(PathError::new(format!("whitespace after '.' at column {}", path[..i].chars().count() + 1)));
@@ -391,8 +402,21 @@ fn check_text(path: &str) -> Result<(), PathError> {
                         "brackets and parentheses nest deeper than {MAX_NESTING} levels"
                     )));
                 }
+                if c == '(' {
+                    parens.push(last.is_some_and(|p| p.is_ascii_alphabetic()));
+                    if parens.iter().filter(|call| **call).count() > MAX_FUNCTION_NESTING {
+                        return Err(PathError::new(format!(
+                            "function calls nest deeper than {MAX_FUNCTION_NESTING} levels"
+                        )));
+                    }
+                }
             }
-            ')' | ']' => depth = depth.saturating_sub(1),
+            ')' | ']' => {
+                depth = depth.saturating_sub(1);
+                if c == ')' {
+                    parens.pop();
+                }
+            }
             _ => {}
         }
         prev = Some(c);
@@ -1131,6 +1155,55 @@ mod tests {
         // Brackets inside a string are data.
         let quoted = format!("$['{}']", "(".repeat(200));
         assert!(compile_path(&quoted).is_ok());
+    }
+
+    #[test]
+    fn compile_path_deep_function_nesting_fails_fast() {
+        let ok = "$[?length(value(@[?count(@[?match(@.a, 'x')])>0]))>0]";
+        assert!(compile_path(ok).is_ok());
+        for p in [
+            "$[?in(@[?in(@[?in(@[?in(@[?in(@[?in(@[?in(@[?in(@[?in(@[?in(@[?in(@[?in(@[?in(@[?in(@[?@],1)],1)],1)],1)],1)],1)],1)],1)],1)],1)],1)],1)],1)],1)]",
+            "$[?count (@[?count (@[?count (@[?count (@[?count (@[?count (@[?@])])])])])])]",
+        ] {
+            let t = std::time::Instant::now();
+            let e = compile_path(p).unwrap_err();
+            assert!(e.reason.contains("function calls nest deeper"), "{}", e.reason);
+            assert!(t.elapsed() < std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// A deterministic shower of token soup: no input may panic, overflow or take long.
+    #[test]
+    fn compile_and_select_never_panic_on_token_soup() {
+        const TOKENS: &[&str] = &[
+            "$", "@", ".", "..", "*", "[", "]", "(", ")", "?", "!", "==", "!=", "<", "<=", "&&", "||", ",", ":", "-1",
+            "0", "7", "'a'", "\"b\"", "a", "length(", "count(", "value(", "match(", "search(", "in(", " ", "null", "true", "1.5e3",
+            "[?", "@.a", "$..*", "'\\u0041'", "{", "}",
+        ];
+        let doc = json!({"a": [1, {"a": "x", "b": null}, [true, 2.5]], "b": {"a": {"a": []}}});
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let started = std::time::Instant::now();
+        let mut compiled = 0;
+        for _ in 0..3000 {
+            let mut p = String::from("$");
+            let n = (next() % 40) as usize;
+            for _ in 0..n {
+                p.push_str(TOKENS[(next() % TOKENS.len() as u64) as usize]);
+            }
+            p.truncate(p.char_indices().nth(150).map_or(p.len(), |(i, _)| i));
+            if let Ok(c) = compile_path(&p) {
+                compiled += 1;
+                let _ = c.select(&doc);
+            }
+        }
+        assert!(compiled > 0);
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }
 
     // select
