@@ -185,8 +185,20 @@ impl<'b> Scanner<'b, '_> {
 
     #[inline(always)]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
-            self.pos += 1;
+        loop {
+            match self.peek() {
+                Some(b' ') => {
+                    self.pos += 1;
+                    // Indentation of pretty-printed bodies: eight spaces at a time.
+                    while self.pos + 8 <= self.b.len()
+                        && u64::from_le_bytes(self.b[self.pos..self.pos + 8].try_into().unwrap()) == LO * b' ' as u64
+                    {
+                        self.pos += 8;
+                    }
+                }
+                Some(b'\n' | b'\t' | b'\r') => self.pos += 1,
+                _ => return,
+            }
         }
     }
 

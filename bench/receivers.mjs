@@ -1,0 +1,185 @@
+// Receivers under load (goal 2): wrk on loopback against adnanh/webhook (Debian `webhook`),
+// a minimal JS Worker under Miniflare, and pipehook's Worker under Miniflare (filtered and
+// accepted deliveries), 9 KB signed push, interleaved rounds. Writes out/receivers.json.
+// Everything listens on 127.0.0.1 only and is stopped at the end.
+import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync, mkdirSync, existsSync } from "node:fs";
+import path from "node:path";
+import { Miniflare } from "miniflare";
+import { payloads, sign, median, min, max, ROOT, OUT, DATA, SECRET } from "./lib.mjs";
+
+const quick = process.env.BENCH_QUICK === "1";
+const DURATION = Number(process.env.BENCH_WRK_SECONDS ?? (quick ? 3 : 8));
+const ROUNDS = Number(process.env.BENCH_WRK_ROUNDS ?? (quick ? 1 : 3));
+const push = payloads()[0];
+mkdirSync(DATA, { recursive: true });
+const bodyFile = path.join(DATA, "push-9KB.json");
+writeFileSync(bodyFile, push.body);
+const sig = sign(push.body);
+const result = { duration: DURATION, rounds: ROUNDS, connections: 10, threads: 2, targets: {}, notes: [] };
+const stops = [];
+
+function have(cmd) {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
+
+async function waitFor(url, init, tries = 100) {
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await fetch(url, init);
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+const post = (url) => fetch(url, { method: "POST", body: push.body, headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": sig } });
+
+async function startAdnanh() {
+  if (!have("webhook")) return result.notes.push("adnanh/webhook not installed (apt-get install webhook): not measured");
+  const port = 19000 + Math.floor(Math.random() * 500);
+  const hook = (id, ref) => ({
+    id,
+    "execute-command": "/bin/true",
+    "include-command-output-in-response": false,
+    "trigger-rule": {
+      and: [
+        { match: { type: "payload-hmac-sha256", secret: SECRET, parameter: { source: "header", name: "X-Hub-Signature-256" } } },
+        { match: { type: "value", value: ref, parameter: { source: "payload", name: "ref" } } },
+        { match: { type: "value", value: "Codertocat/Hello-World", parameter: { source: "payload", name: "repository.full_name" } } },
+        { match: { type: "value", value: "Codertocat", parameter: { source: "payload", name: "sender.login" } } },
+      ],
+    },
+  });
+  const hooksFile = path.join(DATA, "adnanh-hooks.json");
+  writeFileSync(hooksFile, JSON.stringify([hook("accept", "refs/heads/master"), hook("filter", "refs/heads/other")]));
+  const child = spawn("webhook", ["-hooks", hooksFile, "-ip", "127.0.0.1", "-port", String(port)], { stdio: "ignore" });
+  stops.push(() => child.kill("SIGTERM"));
+  const base = `http://127.0.0.1:${port}/hooks`;
+  await waitFor(`http://127.0.0.1:${port}/`);
+  const a = await post(`${base}/accept`), f = await post(`${base}/filter`);
+  result.notes.push(`adnanh/webhook: accepted answers ${a.status} "${(await a.text()).trim()}", filtered ${f.status} "${(await f.text()).trim()}"`);
+  return [
+    { id: "adnanh-filtered", label: "adnanh/webhook 2.8 (HMAC + 3 value rules), filtered", url: `${base}/filter` },
+    { id: "adnanh-accepted", label: "adnanh/webhook 2.8, accepted (runs /bin/true)", url: `${base}/accept` },
+  ];
+}
+
+async function startMiniflare(options) {
+  const mf = new Miniflare({
+    modules: true,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2026-04-01",
+    host: "127.0.0.1",
+    port: 0,
+    ...options,
+  });
+  const url = await mf.ready;
+  stops.push(() => mf.dispose());
+  return { mf, url: url.href.replace(/\/$/, "") };
+}
+
+async function startMinimalWorker() {
+  const { url } = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/min-worker.js") });
+  const r = await post(url);
+  const body = await r.json();
+  if (body.outcome !== "accepted") throw new Error("minimal worker did not accept");
+  return [{ id: "js-worker", label: "minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare", url }];
+}
+
+async function startPipehookWorker() {
+  const script = path.join(ROOT, "worker/build/index.js");
+  if (!existsSync(script)) return result.notes.push("pipehook Worker not built (worker/build/index.js missing): not measured");
+  const { callApi, pipelineDeclaration } = await import("../worker-tests/lib/worker.mjs");
+  const { url } = await startMiniflare({
+    scriptPath: script,
+    kvNamespaces: ["PIPEHOOK"],
+    bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" },
+  });
+  const ok = (r, what) => {
+    if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.text}`);
+    return r.json;
+  };
+  ok(await callApi(url, "CreatePipeline", { pipeline: pipelineDeclaration("bench", { branch: "master" }) }), "CreatePipeline");
+  const put = async (name, ref) =>
+    ok(await callApi(url, "PutWebhook", { webhook: {
+      name, targetPipeline: "bench", targetAction: "Source",
+      filters: [
+        { jsonPath: "$.ref", matchEquals: ref },
+        { jsonPath: "$.repository.full_name", matchEquals: "Codertocat/Hello-World" },
+        { jsonPath: "$.sender.login", matchEquals: "Codertocat" },
+      ],
+      authentication: "GITHUB_HMAC", authenticationConfiguration: { SecretToken: SECRET },
+    } }), "PutWebhook").webhook.url.replace(/^https?:\/\/[^/]+/, url);
+  const accept = await put("bench-accept", "refs/heads/{Branch}");
+  const filter = await put("bench-filter", "refs/heads/other");
+  const a = await post(accept), f = await post(filter);
+  result.notes.push(`pipehook Worker: accepted answers ${a.status} ${(await a.text()).slice(0, 120)}; filtered ${f.status} ${(await f.text()).slice(0, 120)}`);
+  if (a.status !== 200 || f.status !== 200) throw new Error("pipehook Worker did not answer 200");
+  return [
+    { id: "pipehook-filtered", label: "pipehook Worker, filtered (no write), Miniflare", url: filter },
+    { id: "pipehook-accepted", label: "pipehook Worker, accepted (execution stored in KV), Miniflare", url: accept },
+  ];
+}
+
+function wrk(url) {
+  const r = spawnSync("wrk", ["-t2", "-c10", `-d${DURATION}s`, "--latency", "-s", path.join(ROOT, "bench/peers/post.lua"), url], {
+    env: { ...process.env, BENCH_BODY: bodyFile, BENCH_SIG: sig },
+    encoding: "utf8",
+    timeout: (DURATION + 30) * 1000,
+  });
+  const out = r.stdout ?? "";
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const toMs = (v, unit) => Number(v) * ({ us: 1e-3, ms: 1, s: 1e3 }[unit] ?? NaN);
+  const p = (q) => {
+    const m = new RegExp(`\\s${q}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const errors = /Socket errors:.*/.exec(out)?.[0] ?? "";
+  return { rps, p50: p(50), p99: p(99), non2xx, errors };
+}
+
+async function main() {
+  if (!have("wrk")) {
+    result.notes.push("wrk not installed (apt-get install wrk): receivers not measured");
+  } else {
+    const targets = [];
+    for (const start of [startAdnanh, startMinimalWorker, startPipehookWorker]) {
+      try {
+        const t = await start();
+        if (Array.isArray(t)) targets.push(...t);
+      } catch (e) {
+        result.notes.push(`${start.name}: ${e.message}: not measured`);
+      }
+    }
+    for (const t of targets) result.targets[t.id] = { label: t.label, runs: [] };
+    for (const t of targets) wrk(t.url); // warm-up (JIT, isolate, KV)
+    for (let r = 0; r < ROUNDS; r++) {
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[(r + k) % targets.length];
+        const run = wrk(t.url);
+        result.targets[t.id].runs.push(run);
+        console.log(`${t.id.padEnd(18)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms${run.non2xx ? `  NON-2XX ${run.non2xx}` : ""} ${run.errors}`);
+      }
+    }
+    for (const t of Object.values(result.targets)) {
+      const rps = t.runs.map((r) => r.rps), p99 = t.runs.map((r) => r.p99);
+      Object.assign(t, { rps: { median: median(rps), min: min(rps), max: max(rps) }, p99: { median: median(p99), min: min(p99), max: max(p99) }, non2xx: t.runs.reduce((a, r) => a + r.non2xx, 0) });
+    }
+  }
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(OUT + "receivers.json", JSON.stringify(result, null, 1));
+  for (const n of result.notes) console.log("note:", n);
+}
+
+try {
+  await main();
+} finally {
+  for (const stop of stops.reverse()) await stop();
+}
+process.exit(0);

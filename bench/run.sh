@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `npm run bench`: builds the package, installs the peers it lacks, and measures pipehook
+# against them side by side; writes bench/RESULTS.md and bench/chart.svg.
+#   BENCH_QUICK=1        few rounds (a smoke run, ~3 min)
+#   BENCH_NO_BUILD=1     use the existing dist/ (and worker/build/)
+#   BENCH_SKIP=...       space-separated parts to skip: delivery receivers startup criterion
+# Never part of `npm test`. Everything it starts listens on 127.0.0.1 and is stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+step() { printf '\033[1m[bench]\033[0m %s\n' "$*"; }
+skip() { [[ " ${BENCH_SKIP:-} " == *" $1 "* ]]; }
+start=$(date +%s)
+
+step "peers"
+[ -d node_modules/@octokit/webhooks-methods ] && [ -d node_modules/jsonpath-plus ] && [ -d node_modules/miniflare ] || npm install --no-audit --no-fund
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v webhook >/dev/null || missing+=(webhook)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing ${missing[*]} from Debian"
+  if [ "$(id -u)" = 0 ]; then apt-get install -y "${missing[@]}" >/dev/null || true
+  else sudo -n apt-get install -y "${missing[@]}" >/dev/null || echo "[bench] cannot install ${missing[*]}: those peers will be reported as not measured"; fi
+fi
+
+if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
+  step "building the npm package (npm run build)"
+  bash scripts/build-wasm.sh
+  if [ -f scripts/build-worker.sh ] && command -v worker-build >/dev/null; then
+    step "building the Worker (scripts/build-worker.sh)"
+    bash scripts/build-worker.sh || echo "[bench] the Worker did not build: its rows will be reported as not measured"
+  fi
+fi
+
+mkdir -p bench/out
+skip delivery || { step "time per delivery (Node), interleaved with the JS peers"; node --expose-gc bench/delivery.mjs; }
+skip startup || { step "sizes, instantiation, memory"; node bench/startup.mjs > bench/out/startup.log; }
+skip receivers || { step "receivers under wrk (adnanh/webhook, JS Worker, pipehook Worker)"; node bench/receivers.mjs; }
+if ! skip criterion; then
+  step "native criterion benchmarks (cargo bench --bench core)"
+  if [ "${BENCH_QUICK:-}" = 1 ]; then t="--warm-up-time 0.5 --measurement-time 1"; else t="--warm-up-time 1 --measurement-time 3"; fi
+  # shellcheck disable=SC2086
+  cargo bench --bench core -- $t > bench/out/criterion.log 2>&1 || echo "[bench] cargo bench failed: see bench/out/criterion.log"
+  node bench/criterion-summary.mjs
+fi
+
+step "report"
+node bench/report.mjs
+step "done in $(( $(date +%s) - start )) s: bench/RESULTS.md, bench/chart.svg"
