@@ -23,8 +23,9 @@ if [ "${SKIP_WORKER_BUILD:-0}" != 1 ] || [ ! -f worker/build/index.js ]; then
   bash scripts/build-worker.sh || { echo "test-worker: build failed"; exit 1; }
 fi
 
-step "Rust unit tests: src/pipeline.rs"
-cargo test --quiet --lib pipeline:: 2>&1 | tail -n 3 | grep -E "test result|error" || status=1
+step "Rust unit tests: src/pipeline.rs (core) and the Worker crate (SigV4), natively"
+cargo test --quiet --lib pipeline:: || status=1
+cargo test --quiet -p pipehook-worker --lib || status=1
 
 tmp="$(mktemp -d)"
 cleanup() { exec 3>&- 2>/dev/null; [ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null; rm -rf "$tmp"; }

@@ -357,6 +357,29 @@ describe("protocol", () => {
     }
   });
 
+  it("garbage_input_to_every_operation_is_a_4xx_never_a_crash", async () => {
+    const operations = [
+      "PutWebhook", "ListWebhooks", "DeleteWebhook", "RegisterWebhookWithThirdParty", "DeregisterWebhookWithThirdParty",
+      "CreatePipeline", "GetPipeline", "UpdatePipeline", "DeletePipeline", "ListPipelines",
+      "StartPipelineExecution", "GetPipelineExecution", "ListPipelineExecutions",
+      "TagResource", "UntagResource", "ListTagsForResource",
+    ];
+    const deep = "[".repeat(5000) + "]".repeat(5000);
+    const bodies = [
+      "{}", "null", "[]", '"s"', "1e999", deep, `{"a":${deep}}`,
+      JSON.stringify({ name: "\u0000\ud800", pipeline: { name: "x", stages: [null, 1, {}] }, webhook: { filters: [null] } }),
+      JSON.stringify({ resourceArn: "arn:aws:codepipeline:us-east-1:123456789012:", tags: [{}], tagKeys: [1], maxResults: -1, MaxResults: 1.5, nextToken: "", NextToken: "x" }),
+      JSON.stringify({ pipelineName: "app", pipelineExecutionId: "ZZ", name: "x".repeat(900000) }),
+    ];
+    for (const op of operations) {
+      for (const rawBody of bodies) {
+        const r = await callApi(w.endpoint, op, null, { rawBody });
+        assert.ok(r.status === 200 || (r.status >= 400 && r.status < 500), `${op} ${rawBody.slice(0, 40)} -> ${r.status} ${r.text.slice(0, 200)}`);
+        assert.ok(r.json && (r.status === 200 || typeof r.json.__type === "string"), `${op}: ${r.text.slice(0, 200)}`);
+      }
+    }
+  });
+
   it("get_root_serves_the_validator_page", async () => {
     const res = await fetch(`${w.endpoint}/`);
     assert.equal(res.status, 200);

@@ -130,13 +130,16 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
             let now_ms = js_sys::Date::now() as u64;
             let source = decision.revision.as_deref().map(|r| Source { action: &def.target_action, revision: r });
             let trigger = Trigger { trigger_type: "Webhook", detail: &arn };
+            // lastTriggered first: its key is the one KV may refuse (one write per
+            // second per key). Refused, nothing is recorded and the sender's retry is
+            // clean; the execution keys are new for every delivery.
+            if store.set_last_triggered(&token, now_ms as f64 / 1000.0).await.is_err() {
+                return unavailable("lastTriggered");
+            }
             let id = match record_execution(&store, now_ms, &def.target_pipeline, &pipeline, trigger, source).await {
                 Ok(id) => id,
                 Err(_) => return unavailable("execution"),
             };
-            if store.set_last_triggered(&token, now_ms as f64 / 1000.0).await.is_err() {
-                return unavailable("lastTriggered");
-            }
             let mut body = json!({"outcome": "accepted", "pipelineExecutionId": id});
             if let Some(r) = decision.revision {
                 body["revision"] = json!(r);
