@@ -55,11 +55,19 @@ pub const MAX_NESTING: usize = 80;
 /// filter: `in(@[?in(@[?…` fourteen deep (145 characters) takes seconds. RFC 9535 paths
 /// nest two deep at most in practice (`length(value(@.a))`); four keeps the factor at 16.
 pub const MAX_FUNCTION_NESTING: usize = 4;
-/// The work charged for one match()/search() call, which compiles its regex afresh.
-const REGEX_STEPS: usize = 256;
-/// The longest regex match()/search() will compile (a pattern may come from the payload);
+/// The work charged for one match()/search() call, which compiles its regex afresh (about
+/// 100 µs for a trivial pattern, natively).
+const REGEX_STEPS: usize = 3_000;
+/// The work charged per unit of a regex's estimated size ([`i_regexp`]).
+const REGEX_COST_STEPS: usize = 30;
+/// The longest regex match()/search() will look at (a pattern may come from the payload);
 /// a longer one matches nothing.
 pub const MAX_REGEX_LEN: usize = 4096;
+/// The largest estimated regex size ([`i_regexp`]) match()/search() will compile; a larger
+/// one matches nothing. Compiling costs about 1 µs per unit natively: `\p{L}` is 1,000 units
+/// (its UTF-8 automaton is big), `.` 20, a literal character 1, and `{m,n}` multiplies by
+/// n. `\p{L}{50}` (50,000) took 60 ms to compile, `(((a{99}){99}){99})` would take far longer.
+pub const MAX_REGEX_COST: u64 = 10_000;
 /// The most values a [`FilterTrace`] copies into `selected`.
 pub const MAX_TRACE_VALUES: usize = 100;
 /// The most JSON nodes (values, members, elements) a [`FilterTrace`] copies in all: a trace is
@@ -834,11 +842,18 @@ impl<'a> Eval<'a> {
                 let s = self.value_arg(a, current);
                 let p = self.value_arg(b, current);
                 let found = match (s.get(), p.get()) {
-                    (Some(Value::String(s)), Some(Value::String(p))) => {
-                        // A regex is compiled per call (see regex_matches): charge for it.
-                        self.spend(REGEX_STEPS + p.len() + s.len() / 64)
-                            && p.len() <= MAX_REGEX_LEN
-                            && regex_matches(s, p, whole)
+                    (Some(Value::String(s)), Some(Value::String(p))) if p.len() <= MAX_REGEX_LEN => {
+                        // A regex is compiled per call (see regex_matches): charge for it, and
+                        // for matching, which may cost up to pattern size × text length.
+                        match i_regexp(p) {
+                            Some((translated, cost)) if cost <= MAX_REGEX_COST => {
+                                let cost = cost as usize;
+                                let scan = (s.len() / 64).saturating_mul(1 + cost / 100);
+                                self.spend(REGEX_STEPS + REGEX_COST_STEPS * cost + scan)
+                                    && regex_matches(s, &translated, whole)
+                            }
+                            _ => false,
+                        }
                     }
                     _ => false,
                 };
@@ -1025,6 +1040,237 @@ fn less(l: Option<&Value>, r: Option<&Value>) -> bool {
         (Some(Value::String(a)), Some(Value::String(b))) => a < b,
         _ => false,
     }
+}
+
+/// Unicode general categories, as `\p{…}` takes them in an I-Regexp (RFC 9485 §5.3.2).
+const CATEGORIES: &[&str] = &[
+    "L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Ps", "Pe",
+    "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C", "Cc", "Cf", "Co", "Cn",
+];
+
+/// Checks `pattern` against RFC 9485's I-Regexp grammar and estimates the size of its compiled
+/// automaton. Some((pattern for jsonpath-rust, size)) when it conforms; None otherwise (and a
+/// non-conforming pattern matches nothing, RFC 9535 §2.4.6).
+///
+/// The translation escapes what I-Regexp takes literally and the `regex` crate does not: `&`,
+/// `~` and a later `^` inside a class (the crate's set operators). `^` and `$` outside a class
+/// stay anchors, as the CTS expects. `.` is left for jsonpath-rust, which turns it into
+/// `[^\n\r]`. Iterative, so deep groups cannot overflow.
+fn i_regexp(pattern: &str) -> Option<(String, u64)> {
+    #[derive(Default)]
+    struct Group {
+        /// Finished alternatives.
+        done: u64,
+        /// Finished pieces of the current alternative.
+        branch: u64,
+        /// The last atom, which a quantifier may still multiply.
+        atom: Option<u64>,
+        quantified: bool,
+    }
+    impl Group {
+        fn push_atom(&mut self, cost: u64) {
+            self.branch = self.branch.saturating_add(self.atom.take().unwrap_or(0));
+            self.atom = Some(cost);
+            self.quantified = false;
+        }
+        fn total(mut self) -> u64 {
+            self.branch = self.branch.saturating_add(self.atom.take().unwrap_or(0));
+            self.done.saturating_add(self.branch)
+        }
+    }
+    fn char_cost(c: char) -> u64 {
+        if c.is_ascii() {
+            1
+        } else {
+            4
+        }
+    }
+    fn number(chars: &mut std::iter::Peekable<std::str::Chars>, out: &mut String) -> Option<u64> {
+        let mut n: Option<u64> = None;
+        while let Some(&d) = chars.peek() {
+            let Some(v) = d.to_digit(10) else { break };
+            chars.next();
+            out.push(d);
+            n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(u64::from(v)));
+        }
+        n
+    }
+    /// After a `\`: a single-character escape (cost 1) or `\p{..}` / `\P{..}` (cost 1000).
+    fn escape(chars: &mut std::iter::Peekable<std::str::Chars>, out: &mut String) -> Option<u64> {
+        let c = chars.next()?;
+        match c {
+            '(' | ')' | '*' | '+' | '-' | '.' | '?' | '[' | '\\' | ']' | '^' | '{' | '|' | '}' | 'n' | 'r' | 't' => {
+                out.push('\\');
+                out.push(c);
+                Some(1)
+            }
+            'p' | 'P' => {
+                if chars.next()? != '{' {
+                    return None;
+                }
+                let mut name = String::new();
+                loop {
+                    match chars.next()? {
+                        '}' => break,
+                        ch => name.push(ch),
+                    }
+                }
+                if !CATEGORIES.contains(&name.as_str()) {
+                    return None;
+                }
+                out.push_str(&format!("\\{c}{{{name}}}"));
+                Some(1000)
+            }
+            _ => None,
+        }
+    }
+
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars().peekable();
+    let mut stack = vec![Group::default()];
+    while let Some(c) = chars.next() {
+        let top = stack.last_mut()?;
+        match c {
+            '(' => {
+                out.push('(');
+                stack.push(Group::default());
+            }
+            ')' => {
+                if stack.len() < 2 {
+                    return None;
+                }
+                out.push(')');
+                let group = stack.pop()?.total().saturating_add(1);
+                stack.last_mut()?.push_atom(group);
+            }
+            '|' => {
+                out.push('|');
+                let branch = std::mem::take(&mut top.branch).saturating_add(top.atom.take().unwrap_or(0));
+                top.done = top.done.saturating_add(branch);
+            }
+            '*' | '+' | '?' | '{' => {
+                if top.atom.is_none() || top.quantified {
+                    return None;
+                }
+                out.push(c);
+                let times = match c {
+                    '+' => 2,
+                    '{' => {
+                        let m = number(&mut chars, &mut out)?;
+                        let n = if chars.peek() == Some(&',') {
+                            chars.next();
+                            out.push(',');
+                            match number(&mut chars, &mut out) {
+                                Some(n) if n < m => return None,
+                                Some(n) => n,
+                                None => m.saturating_add(1),
+                            }
+                        } else {
+                            m
+                        };
+                        if chars.next()? != '}' {
+                            return None;
+                        }
+                        out.push('}');
+                        n.max(1)
+                    }
+                    _ => 1,
+                };
+                top.atom = top.atom.map(|a| a.saturating_mul(times));
+                top.quantified = true;
+            }
+            '\\' => {
+                let cost = escape(&mut chars, &mut out)?;
+                top.push_atom(cost);
+            }
+            '.' => {
+                out.push('.');
+                top.push_atom(20);
+            }
+            // Anchors, as the CTS reads them ("functions, match, explicit caret").
+            '^' | '$' => {
+                out.push(c);
+                top.push_atom(1);
+            }
+            '[' => {
+                out.push('[');
+                let mut cost = 2u64;
+                if chars.peek() == Some(&'^') {
+                    chars.next();
+                    out.push('^');
+                    cost += 20;
+                }
+                let mut first = true;
+                // Whether the last element was a single-character escape, which may start a range.
+                let mut after_escape = false;
+                loop {
+                    let ch = chars.next()?;
+                    let was_escape = std::mem::take(&mut after_escape);
+                    match ch {
+                        ']' if !first => {
+                            out.push(']');
+                            break;
+                        }
+                        '-' if first || chars.peek() == Some(&']') => out.push_str("\\-"),
+                        '-' if was_escape => {
+                            out.push('-');
+                            cost = cost.saturating_add(20);
+                        }
+                        '[' | ']' | '-' => return None,
+                        '\\' => {
+                            let e = escape(&mut chars, &mut out)?;
+                            after_escape = e == 1;
+                            cost = cost.saturating_add(e);
+                        }
+                        _ => {
+                            let ranged = chars.peek() == Some(&'-') && {
+                                let mut look = chars.clone();
+                                look.next();
+                                look.peek().is_some_and(|&n| n != ']')
+                            };
+                            push_class_char(&mut out, ch);
+                            cost = cost.saturating_add(char_cost(ch));
+                            if ranged {
+                                chars.next();
+                                out.push('-');
+                                let hi = match chars.next()? {
+                                    // Only a single-character escape may end a range.
+                                    '\\' if escape(&mut chars, &mut out)? == 1 => '\u{7f}',
+                                    '\\' | '[' | ']' | '-' => return None,
+                                    hi if hi < ch => return None,
+                                    hi => {
+                                        push_class_char(&mut out, hi);
+                                        hi
+                                    }
+                                };
+                                cost = cost.saturating_add(if ch.is_ascii() && hi.is_ascii() { 2 } else { 20 });
+                            }
+                        }
+                    }
+                    first = false;
+                }
+                top.push_atom(cost);
+            }
+            ']' | '}' => return None,
+            _ => {
+                out.push(c);
+                top.push_atom(char_cost(c));
+            }
+        }
+    }
+    if stack.len() != 1 {
+        return None;
+    }
+    let cost = stack.pop()?.total();
+    Some((out, cost))
+}
+
+/// A character inside a class, escaped where the `regex` crate would read an operator.
+fn push_class_char(out: &mut String, c: char) {
+    if matches!(c, '&' | '~' | '^') {
+        out.push('\\');
+    }
+    out.push(c);
 }
 
 /// Whether `s` matches the I-Regexp (RFC 9485) `pattern`, whole (match()) or in part (search()).
@@ -1397,6 +1643,63 @@ mod tests {
         let t = rule("$", None).evaluate(&big, &BTreeMap::new());
         assert!(t.passed);
         assert!(t.selected.is_empty());
+    }
+
+    // match() and search()
+
+    #[test]
+    fn i_regexp_accepts_rfc_9485_and_estimates_size() {
+        for (p, cost) in [
+            ("a", 1),
+            ("ab|c", 3),
+            ("a.*", 21),
+            ("(ab)+", 6),
+            ("a{2,5}", 5),
+            ("a{3}", 3),
+            ("a{3,}", 4),
+            ("\\p{Lu}", 1000),
+            ("[a-z_]", 6),
+            ("[^\\n]", 23),
+            ("[-a]", 3),
+            ("[a-]", 3),
+            ("\\.\\*\\{\\}", 4),
+            ("é", 4),
+            ("^refs/heads/(main|release-.*)$", 46),
+        ] {
+            assert_eq!(i_regexp(p).map(|(_, c)| c), Some(cost), "{p}");
+        }
+        for p in ["(", ")", "a**", "*", "a{2,1}", "a{", "a{x}", "[", "[]", "[a", "\\d", "\\w", "\\p{Xx}", "\\p{L", "]", "}", "[[a]]", "[a-\\p{L}]", "[z-a]"] {
+            assert_eq!(i_regexp(p), None, "{p}");
+        }
+        assert_eq!(i_regexp("[a&&b~~c]").unwrap().0, "[a\\&\\&b\\~\\~c]");
+        let deep = format!("{}a{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(i_regexp(&deep).is_some());
+    }
+
+    #[test]
+    fn match_and_search_follow_i_regexp() {
+        let doc = json!(["abc", "a\nc", "ABC", "a&b", "b", "a~b"]);
+        let sel = |p: &str| compile_path(p).unwrap().select(&doc);
+        assert_eq!(sel("$[?match(@, 'a.c')]"), vec![&json!("abc")]);
+        assert_eq!(sel("$[?search(@, 'b')]").len(), 4);
+        assert_eq!(sel("$[?match(@, '\\\\p{Lu}+')]"), vec![&json!("ABC")]);
+        assert_eq!(sel("$[?match(@, 'a[&]b')]"), vec![&json!("a&b")]);
+        assert_eq!(sel("$[?match(@, 'a[&&~]b')]"), vec![&json!("a&b"), &json!("a~b")]);
+        assert!(sel("$[?match(@, '\\\\d')]").is_empty(), "\\d is not I-Regexp");
+        assert!(sel("$[?match(@, '(')]").is_empty());
+    }
+
+    #[test]
+    fn match_with_huge_regex_is_refused_quickly() {
+        let doc = Value::Array((0..2000).map(|i| json!(format!("s{i}"))).collect());
+        for p in ["$[?match(@, '\\\\p{L}{50}')]", "$[?search(@, '(((a{99}){99}){99})')]", "$[?match(@, '.{999}')]"] {
+            let t = std::time::Instant::now();
+            assert!(compile_path(p).unwrap().select(&doc).is_empty(), "{p}");
+            assert!(t.elapsed() < std::time::Duration::from_secs(2), "{p}: {:?}", t.elapsed());
+        }
+        // A pattern within the bound, on many nodes, stops at the work budget.
+        let s = compile_path("$[?match(@, '\\\\p{L}{9}')]").unwrap().select_bounded(&doc);
+        assert!(s.truncated && s.nodes.is_empty());
     }
 
     // placeholders and substitute
