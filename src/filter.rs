@@ -510,9 +510,18 @@ fn check_filter(filter: &Filter) -> Result<(), PathError> {
     }
 }
 
+/// A number too large for a double (`1e400`) has no JSON value to compare with.
+fn check_literal(l: &Literal) -> Result<(), PathError> {
+    match l {
+        Literal::Float(f) if !f.is_finite() => Err(PathError::new(format!("number {f} is out of range"))),
+        _ => Ok(()),
+    }
+}
+
 fn check_comparable(c: &Comparable) -> Result<(), PathError> {
     match c {
-        Comparable::Literal(_) | Comparable::SingularQuery(_) => Ok(()),
+        Comparable::Literal(l) => check_literal(l),
+        Comparable::SingularQuery(_) => Ok(()),
         Comparable::Function(f) => match check_function(f)? {
             FnType::Value => Ok(()),
             FnType::Logical => Err(PathError::new(format!(
@@ -553,7 +562,7 @@ fn check_function(f: &TestFunction) -> Result<FnType, PathError> {
 fn check_value_arg(name: &str, arg: &FnArg) -> Result<(), PathError> {
     let bad = |what: &str| Err(PathError::new(format!("function {name} takes a value, not {what}")));
     match arg {
-        FnArg::Literal(_) => Ok(()),
+        FnArg::Literal(l) => check_literal(l),
         FnArg::Filter(_) => bad("a logical expression"),
         FnArg::Test(t) => match &**t {
             Test::RelQuery(s) | Test::AbsQuery(JpQuery { segments: s }) => {
@@ -1373,6 +1382,8 @@ mod tests {
             ("$[?match(@.*, 'x')]", "match takes a value"),
             ("$[?length(match(@.a, 'x')) == 1]", "length takes a value, not a logical"),
             ("$[?length(@.a == 1) == 1]", "expected"),
+            ("$[?@.a == 1e400]", "out of range"),
+            ("$[?length(-1e999) == 1]", "out of range"),
         ] {
             let e = compile_path(p).expect_err(p);
             assert!(e.reason.contains(why), "{p}: {}", e.reason);
