@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import http from "node:http";
+import { createHmac } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import {
   CodePipelineClient,
@@ -127,6 +128,27 @@ describe("accepted deliveries", () => {
     assert.equal(r.status, 403);
     assert.ok(!r.text.includes("192.0.2"), "a refusal does not reveal the allowed range");
     assert.equal((await executions("by-ip")).length, 1);
+  });
+
+  it("large_bodies_verified_natively_accept_good_and_refuse_bad_signatures", async () => {
+    // Above 64 KB the Worker computes the HMAC with Web Crypto; the outcome must not change.
+    const base = JSON.parse(payload("push.with-new-branch.payload.json"));
+    for (const size of [100 * 1024, 5 * 1024 * 1024]) {
+      const body = JSON.stringify({ ...base, padding: "x".repeat(size) });
+      const before = (await executions("master-only")).length;
+      let r = await deliver(urls["master-only"], body);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.outcome, "accepted");
+      r = await deliver(urls["master-only"], body, { secret: "wrong" });
+      assert.equal(r.status, 401);
+      // Legacy SHA-1 header alone.
+      const sha1 = `sha1=${createHmac("sha1", SECRET).update(body).digest("hex")}`;
+      r = await deliver(urls["master-only"], body, { signature: null, headers: { "x-hub-signature": sha1 } });
+      assert.equal(r.status, 200, r.text);
+      r = await deliver(urls["master-only"], body, { signature: null, headers: { "x-hub-signature": sha1.replace(/.$/, "0") === sha1 ? sha1.replace(/.$/, "1") : sha1.replace(/.$/, "0") } });
+      assert.equal(r.status, 401);
+      assert.equal((await executions("master-only")).length, before + 2);
+    }
   });
 
   it("unauthenticated_webhook_accepts_unsigned", async () => {

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use pipehook::{Delivery, Outcome, ValidWebhook};
+use pipehook::{Delivery, Outcome, ValidWebhook, WebhookAuthenticationType};
 use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
@@ -112,7 +112,13 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
     let headers: Vec<(String, String)> = req.headers().entries().collect();
     // The platform sets CF-Connecting-IP; client-controlled X-Forwarded-For is never read.
     let source_ip = req.headers().get("cf-connecting-ip").ok().flatten();
-    let delivery = Delivery { headers: &headers, body: &body, source_ip: source_ip.as_deref(), ..Default::default() };
+    let macs = match (&def.authentication_configuration.secret_token, def.authentication) {
+        (Some(secret), WebhookAuthenticationType::GithubHmac) if body.len() >= crate::webcrypto::NATIVE_FROM_BYTES => {
+            crate::webcrypto::github_macs(secret.expose(), &headers, &body).await
+        }
+        _ => None,
+    };
+    let delivery = Delivery { headers: &headers, body: &body, source_ip: source_ip.as_deref(), macs: macs.as_ref() };
     let decision = pipehook::evaluate_delivery(&webhook, &delivery, configuration);
 
     match decision.outcome {

@@ -12,6 +12,7 @@ mod delivery;
 mod ops;
 mod sigv4;
 mod store;
+mod webcrypto;
 
 /// The KV namespace binding holding all state.
 pub(crate) const KV_BINDING: &str = "PIPEHOOK";
