@@ -55,11 +55,13 @@ pub const MAX_NESTING: usize = 80;
 /// filter: `in(@[?in(@[?…` fourteen deep (145 characters) takes seconds. RFC 9535 paths
 /// nest two deep at most in practice (`length(value(@.a))`); four keeps the factor at 16.
 pub const MAX_FUNCTION_NESTING: usize = 4;
-/// The work charged for one match()/search() call, which compiles its regex afresh (about
-/// 100 µs for a trivial pattern, natively).
-const REGEX_STEPS: usize = 3_000;
-/// The work charged per unit of a regex's estimated size ([`i_regexp`]).
-const REGEX_COST_STEPS: usize = 30;
+/// The work charged for one match()/search() call, which compiles its regex afresh: about
+/// 100 µs for a trivial pattern natively and 1 ms in wasm (opt-level z), where a step of
+/// other work costs about 30 ns natively. So a selection makes at most a few hundred
+/// match()/search() calls before [`MAX_STEPS`] stops it (about 0.3 s in wasm).
+const REGEX_STEPS: usize = 30_000;
+/// The work charged per unit of a regex's estimated size ([`i_regexp`]), about 1 µs natively.
+const REGEX_COST_STEPS: usize = 300;
 /// The longest regex match()/search() will look at (a pattern may come from the payload);
 /// a longer one matches nothing.
 pub const MAX_REGEX_LEN: usize = 4096;
