@@ -56,12 +56,13 @@ pub const MAX_NESTING: usize = 80;
 /// nest two deep at most in practice (`length(value(@.a))`); four keeps the factor at 16.
 pub const MAX_FUNCTION_NESTING: usize = 4;
 /// The work charged for one match()/search() call, which compiles its regex afresh: about
-/// 100 µs for a trivial pattern natively and 1 ms in wasm (opt-level z), where a step of
-/// other work costs about 30 ns natively. So a selection makes at most a few hundred
+/// 100 µs for a trivial pattern natively and 3 ms in Node's wasm (opt-level z), where a step
+/// of other work costs about 30 ns natively. So a selection makes at most 100
 /// match()/search() calls before [`MAX_STEPS`] stops it (about 0.3 s in wasm).
-const REGEX_STEPS: usize = 30_000;
-/// The work charged per unit of a regex's estimated size ([`i_regexp`]), about 1 µs natively.
-const REGEX_COST_STEPS: usize = 300;
+const REGEX_STEPS: usize = 100_000;
+/// The work charged per unit of a regex's estimated size ([`i_regexp`]), about 1 µs natively
+/// and 10 µs in wasm.
+const REGEX_COST_STEPS: usize = 1_000;
 /// The longest regex match()/search() will look at (a pattern may come from the payload);
 /// a longer one matches nothing.
 pub const MAX_REGEX_LEN: usize = 4096;
