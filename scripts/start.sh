@@ -10,6 +10,7 @@
 #   PIPEHOOK_REGION             region in ARNs and SigV4    (default: us-east-1)
 #   PIPEHOOK_SKIP_SETUP=1       skip scripts/setup.sh
 #   PIPEHOOK_SKIP_BUILD=1       reuse worker/build as it is
+#   PIPEHOOK_PERSIST_TO         local KV directory (default .wrangler/state)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -18,6 +19,7 @@ PORT="${PORT:-8787}"
 KEY_ID="${PIPEHOOK_ACCESS_KEY_ID:-test}"
 SECRET="${PIPEHOOK_SECRET_ACCESS_KEY:-test}"
 REGION="${PIPEHOOK_REGION:-us-east-1}"
+PERSIST="${PIPEHOOK_PERSIST_TO:-.wrangler/state}"
 
 [ "${PIPEHOOK_SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh
 [ "${PIPEHOOK_SKIP_BUILD:-0}" = 1 ] && [ -f worker/build/index.js ] || bash scripts/build-worker.sh
@@ -27,7 +29,7 @@ export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH
 
 cat <<INFO
 
-pipehook Worker (wrangler dev, local KV in .wrangler/state)
+pipehook Worker (wrangler dev, local KV in ${PERSIST})
   endpoint     http://127.0.0.1:${PORT}        (API: POST /, validator page: GET /)
   region       ${REGION}
   credentials  AWS_ACCESS_KEY_ID=${KEY_ID} AWS_SECRET_ACCESS_KEY=${SECRET}   (development only)
@@ -37,5 +39,5 @@ pipehook Worker (wrangler dev, local KV in .wrangler/state)
 INFO
 
 exec node_modules/.bin/wrangler dev -c worker/wrangler.toml --local \
-  --ip 127.0.0.1 --port "$PORT" --persist-to .wrangler/state \
+  --ip 127.0.0.1 --port "$PORT" --persist-to "$PERSIST" \
   --var "AWS_REGION:${REGION}" --var "AWS_ACCESS_KEY_ID:${KEY_ID}" --var "AWS_SECRET_ACCESS_KEY:${SECRET}"
