@@ -209,7 +209,10 @@ fn stages_problems(stages: &[Value], problems: &mut Vec<PipelineProblem>) {
         }
         if let Some(blockers) = stage.get("blockers").and_then(Value::as_array) {
             for (j, b) in blockers.iter().enumerate() {
-                let ok = b.get("name").and_then(Value::as_str).is_some_and(|n| !n.is_empty() && n.chars().count() <= 100)
+                let ok = b
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| !n.is_empty() && n.chars().count() <= 100)
                     && b.get("type").and_then(Value::as_str) == Some("Schedule");
                 if !ok {
                     problems.push(PipelineProblem::new(
@@ -267,7 +270,11 @@ fn stages_problems(stages: &[Value], problems: &mut Vec<PipelineProblem>) {
                     problems.push(PipelineProblem::new(
                         PipelineProblemKind::InvalidStructure,
                         format!("{apath}.actionTypeId.category"),
-                        format!("Source actions must be in the first stage; action {} is in stage {}", action_label(action, j), stage_label(stage, i)),
+                        format!(
+                            "Source actions must be in the first stage; action {} is in stage {}",
+                            action_label(action, j),
+                            stage_label(stage, i)
+                        ),
                     ));
                 }
             }
@@ -305,14 +312,31 @@ fn configuration(cfg: &Map<String, Value>, apath: &str, problems: &mut Vec<Pipel
         if klen == 0 {
             problems.push(Problem::min_length(&kpath, k, 1).into());
         } else if klen > 50 {
-            problems.push(Problem::constraint(&kpath, None, "Map keys must satisfy constraint: [Member must have length less than or equal to 50]").into());
+            problems.push(
+                Problem::constraint(
+                    &kpath,
+                    None,
+                    "Map keys must satisfy constraint: [Member must have length less than or equal to 50]",
+                )
+                .into(),
+            );
         }
         match v {
             Value::String(s) if s.is_empty() => problems.push(
-                Problem::constraint(&kpath, None, "Map value must satisfy constraint: [Member must have length greater than or equal to 1]").into(),
+                Problem::constraint(
+                    &kpath,
+                    None,
+                    "Map value must satisfy constraint: [Member must have length greater than or equal to 1]",
+                )
+                .into(),
             ),
             Value::String(s) if s.chars().count() > 1000 => problems.push(
-                Problem::constraint(&kpath, None, "Map value must satisfy constraint: [Member must have length less than or equal to 1000]").into(),
+                Problem::constraint(
+                    &kpath,
+                    None,
+                    "Map value must satisfy constraint: [Member must have length less than or equal to 1000]",
+                )
+                .into(),
             ),
             Value::String(_) => {}
             _ => problems.push(not_a(&format!("{kpath}.{k}"), "string")),
@@ -358,7 +382,12 @@ fn action_type<'a>(
                 }
                 if !s.is_empty() && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
                     problems.push(
-                        Problem::constraint(&path, Some(s), "Member must satisfy regular expression pattern: [0-9A-Za-z_-]+").into(),
+                        Problem::constraint(
+                            &path,
+                            Some(s),
+                            "Member must satisfy regular expression pattern: [0-9A-Za-z_-]+",
+                        )
+                        .into(),
                     );
                 }
             }
@@ -391,7 +420,12 @@ fn artifact_store(store: &Value, path: &str, problems: &mut Vec<PipelineProblem>
             }
             if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
                 problems.push(
-                    Problem::constraint(&lpath, Some(s), r"Member must satisfy regular expression pattern: [a-zA-Z0-9\-\.]+").into(),
+                    Problem::constraint(
+                        &lpath,
+                        Some(s),
+                        r"Member must satisfy regular expression pattern: [a-zA-Z0-9\-\.]+",
+                    )
+                    .into(),
                 );
             }
         }
@@ -615,7 +649,10 @@ mod tests {
         let mut p = good();
         p["name"] = json!("a b");
         let e = validate_pipeline(&p).unwrap_err();
-        assert_eq!(e[0].message, r"Value 'a b' at 'pipeline.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9.@\-_]+");
+        assert_eq!(
+            e[0].message,
+            r"Value 'a b' at 'pipeline.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9.@\-_]+"
+        );
         p["name"] = json!("x".repeat(101));
         assert_eq!(kinds(&p), vec![(PipelineProblemKind::Validation, "pipeline.name".into())]);
     }
@@ -625,7 +662,11 @@ mod tests {
         for arn in ["arn:aws:iam::12345:role/x", "nope", "arn:aws-:iam::123456789012:role/x"] {
             let mut p = good();
             p["roleArn"] = json!(arn);
-            assert_eq!(kinds(&p), vec![(PipelineProblemKind::Validation, "pipeline.roleArn".into())], "{arn}");
+            assert_eq!(
+                kinds(&p),
+                vec![(PipelineProblemKind::Validation, "pipeline.roleArn".into())],
+                "{arn}"
+            );
         }
         let mut p = good();
         p["roleArn"] = json!("arn:aws-cn:iam::123456789012:role/x");
@@ -653,27 +694,40 @@ mod tests {
     fn validate_pipeline_duplicate_stage_names_is_invalid_stage() {
         let mut p = good();
         p["stages"][1]["name"] = json!("Source");
-        assert_eq!(kinds(&p), vec![(PipelineProblemKind::InvalidStageDeclaration, "pipeline.stages[1].name".into())]);
+        assert_eq!(
+            kinds(&p),
+            vec![(PipelineProblemKind::InvalidStageDeclaration, "pipeline.stages[1].name".into())]
+        );
     }
 
     #[test]
     fn validate_pipeline_empty_stage_is_invalid_stage() {
         let mut p = good();
         p["stages"][1]["actions"] = json!([]);
-        assert_eq!(kinds(&p), vec![(PipelineProblemKind::InvalidStageDeclaration, "pipeline.stages[1].actions".into())]);
+        assert_eq!(
+            kinds(&p),
+            vec![(PipelineProblemKind::InvalidStageDeclaration, "pipeline.stages[1].actions".into())]
+        );
     }
 
     #[test]
     fn validate_pipeline_duplicate_action_names_is_invalid_action() {
         let mut p = good();
         p["stages"][1]["actions"] = json!([action("B", "Build"), action("B", "Test")]);
-        assert_eq!(kinds(&p), vec![(PipelineProblemKind::InvalidActionDeclaration, "pipeline.stages[1].actions[1].name".into())]);
+        assert_eq!(
+            kinds(&p),
+            vec![(
+                PipelineProblemKind::InvalidActionDeclaration,
+                "pipeline.stages[1].actions[1].name".into()
+            )]
+        );
     }
 
     #[test]
     fn validate_pipeline_bad_action_type_reported() {
         let mut p = good();
-        p["stages"][1]["actions"][0]["actionTypeId"] = json!({"category": "Nope", "owner": "Me", "provider": "bad provider", "version": ""});
+        p["stages"][1]["actions"][0]["actionTypeId"] =
+            json!({"category": "Nope", "owner": "Me", "provider": "bad provider", "version": ""});
         let k = kinds(&p);
         assert_eq!(k.len(), 4, "{k:?}");
         assert!(k.iter().all(|(kind, _)| *kind == PipelineProblemKind::Validation));
@@ -729,7 +783,10 @@ mod tests {
         assert!(validate_tags(&json!([{"key": "a", "value": ""}]), "tags").is_empty());
         let many: Vec<Value> = (0..51).map(|i| json!({"key": format!("k{i}"), "value": "v"})).collect();
         assert_eq!(validate_tags(&Value::Array(many), "tags")[0].kind, PipelineProblemKind::TooManyTags);
-        let bad = validate_tags(&json!([{"key": "aws:x", "value": "v"}, {"key": "k", "value": "v"}, {"key": "k", "value": "v"}]), "tags");
+        let bad = validate_tags(
+            &json!([{"key": "aws:x", "value": "v"}, {"key": "k", "value": "v"}, {"key": "k", "value": "v"}]),
+            "tags",
+        );
         assert_eq!(bad.iter().filter(|p| p.kind == PipelineProblemKind::InvalidTags).count(), 2);
         assert_eq!(validate_tags(&json!([{"key": ""}]), "tags").len(), 2);
     }

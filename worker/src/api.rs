@@ -169,7 +169,9 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
                     "Request body exceeds {MAX_REQUEST_BYTES} bytes"
                 )))
             }
-            Err(e) => return Err(ApiError::SerializationException(format!("Could not read the request body: {e}"))),
+            Err(e) => {
+                return Err(ApiError::SerializationException(format!("Could not read the request body: {e}")))
+            }
         };
         let cfg = config(env);
         let url = req.url().map_err(|_| ApiError::SerializationException("Bad request URL".into()))?;
@@ -192,15 +194,18 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
             json!({})
         } else {
-            serde_json::from_slice(&body)
-                .map_err(|e| ApiError::SerializationException(format!("The request body is not valid JSON: {e}")))?
+            serde_json::from_slice(&body).map_err(|e| {
+                ApiError::SerializationException(format!("The request body is not valid JSON: {e}"))
+            })?
         };
         if !input.is_object() {
             return Err(ApiError::SerializationException("The request body must be a JSON object".into()));
         }
-        let kv = env.kv(crate::KV_BINDING).map_err(|e| ApiError::InternalFailure(format!("KV binding: {e}")))?;
+        let kv =
+            env.kv(crate::KV_BINDING).map_err(|e| ApiError::InternalFailure(format!("KV binding: {e}")))?;
         let origin = cfg.public_url.unwrap_or_else(|| url.origin().ascii_serialization());
-        let ctx = Ctx { store: Store::new(kv), region: cfg.region, account: cfg.account, origin, now_ms, caller };
+        let ctx =
+            Ctx { store: Store::new(kv), region: cfg.region, account: cfg.account, origin, now_ms, caller };
         dispatch(&ctx, operation, input).await
     }
     .await;

@@ -63,7 +63,12 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
     let body = match read_body(&mut req, MAX_DELIVERY_BYTES).await {
         Ok(Body::Complete(b)) => b,
         Ok(Body::TooLarge) => return too_large(),
-        Err(_) => return answer(400, json!({"outcome": "malformed", "message": "The request body could not be read."})),
+        Err(_) => {
+            return answer(
+                400,
+                json!({"outcome": "malformed", "message": "The request body could not be read."}),
+            )
+        }
     };
     let Ok(url) = req.url() else { return unknown() };
     let mut token = None;
@@ -75,7 +80,8 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
             _ => {}
         }
     }
-    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128 && version.as_deref() == Some("1")) else {
+    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128 && version.as_deref() == Some("1"))
+    else {
         return unknown();
     };
     let Ok(kv) = env.kv(KV_BINDING) else { return unavailable("binding") };
@@ -113,28 +119,43 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
     // The platform sets CF-Connecting-IP; client-controlled X-Forwarded-For is never read.
     let source_ip = req.headers().get("cf-connecting-ip").ok().flatten();
     let macs = match (&def.authentication_configuration.secret_token, def.authentication) {
-        (Some(secret), WebhookAuthenticationType::GithubHmac) if body.len() >= crate::webcrypto::NATIVE_FROM_BYTES => {
+        (Some(secret), WebhookAuthenticationType::GithubHmac)
+            if body.len() >= crate::webcrypto::NATIVE_FROM_BYTES =>
+        {
             crate::webcrypto::github_macs(secret.expose(), &headers, &body).await
         }
         _ => None,
     };
-    let delivery = Delivery { headers: &headers, body: &body, source_ip: source_ip.as_deref(), macs: macs.as_ref() };
+    let delivery =
+        Delivery { headers: &headers, body: &body, source_ip: source_ip.as_deref(), macs: macs.as_ref() };
     let decision = pipehook::evaluate_delivery(&webhook, &delivery, configuration);
 
     match decision.outcome {
         // A failed authentication reveals nothing about the definition.
-        Outcome::Unauthorized => answer(401, json!({"outcome": "unauthorized", "message": "The delivery's signature is missing or does not verify."})),
-        Outcome::Forbidden => answer(403, json!({"outcome": "forbidden", "message": "The delivery's source address is not allowed."})),
+        Outcome::Unauthorized => answer(
+            401,
+            json!({"outcome": "unauthorized", "message": "The delivery's signature is missing or does not verify."}),
+        ),
+        Outcome::Forbidden => answer(
+            403,
+            json!({"outcome": "forbidden", "message": "The delivery's source address is not allowed."}),
+        ),
         Outcome::Malformed => answer(400, json!({"outcome": "malformed", "message": decision.reason})),
-        Outcome::Filtered => answer(200, serde_json::to_value(&decision).unwrap_or_else(|_| json!({"outcome": "filtered"}))),
+        Outcome::Filtered => {
+            answer(200, serde_json::to_value(&decision).unwrap_or_else(|_| json!({"outcome": "filtered"})))
+        }
         Outcome::Accepted => {
             let Some(pipeline) = pipeline else {
-                return answer(404, json!({"outcome": "accepted", "message": format!("Pipeline '{}' no longer exists; nothing was started.", def.target_pipeline)}));
+                return answer(
+                    404,
+                    json!({"outcome": "accepted", "message": format!("Pipeline '{}' no longer exists; nothing was started.", def.target_pipeline)}),
+                );
             };
             let cfg = config(env);
             let arn = format!("arn:aws:codepipeline:{}:{}:webhook:{}", cfg.region, cfg.account, def.name);
             let now_ms = js_sys::Date::now() as u64;
-            let source = decision.revision.as_deref().map(|r| Source { action: &def.target_action, revision: r });
+            let source =
+                decision.revision.as_deref().map(|r| Source { action: &def.target_action, revision: r });
             let trigger = Trigger { trigger_type: "Webhook", detail: &arn };
             // lastTriggered first: its key is the one KV may refuse (one write per
             // second per key). Refused, nothing is recorded and the sender's retry is
@@ -142,7 +163,9 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
             if store.set_last_triggered(&token, now_ms as f64 / 1000.0).await.is_err() {
                 return unavailable("lastTriggered");
             }
-            let id = match record_execution(&store, now_ms, &def.target_pipeline, &pipeline, trigger, source).await {
+            let id = match record_execution(&store, now_ms, &def.target_pipeline, &pipeline, trigger, source)
+                .await
+            {
                 Ok(id) => id,
                 Err(_) => return unavailable("execution"),
             };

@@ -85,12 +85,8 @@ pub(crate) enum Body {
 /// Reads a request body, refusing it as soon as it is known to exceed `limit`:
 /// from `Content-Length` before reading anything, else while streaming.
 pub(crate) async fn read_body(req: &mut Request, limit: usize) -> Result<Body> {
-    let declared = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let declared =
+        req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Ok(Body::TooLarge);
     }

@@ -51,9 +51,8 @@ pub fn verify(
     service: &str,
     now_ms: i64,
 ) -> Result<String, AuthError> {
-    let header = |name: &str| -> Option<&str> {
-        req.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    };
+    let header =
+        |name: &str| -> Option<&str> { req.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()) };
     let Some(authorization) = header("authorization") else {
         return Err(AuthError::MissingAuthenticationToken);
     };
@@ -97,8 +96,7 @@ pub fn verify(
     };
     if amz_date.get(..8) != Some(scope_date) {
         return Err(AuthError::InvalidSignature(
-            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP"
-                .into(),
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP".into(),
         ));
     }
     if signed_at < now_ms - WINDOW_MS {
@@ -136,12 +134,8 @@ pub fn verify(
 
     let mut canonical_headers = String::new();
     for name in &signed {
-        let values: Vec<String> = req
-            .headers
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| collapse_spaces(v))
-            .collect();
+        let values: Vec<String> =
+            req.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| collapse_spaces(v)).collect();
         if values.is_empty() {
             return Err(AuthError::InvalidSignature(format!(
                 "The request signature we calculated does not match the signature you provided: signed header '{name}' is missing from the request."
@@ -197,9 +191,7 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> {
     let value = value.trim();
     let Some(rest) = value.strip_prefix(ALGORITHM) else {
         let algorithm = value.split_whitespace().next().unwrap_or("");
-        return Err(AuthError::IncompleteSignature(format!(
-            "Unsupported AWS 'algorithm': '{algorithm}'"
-        )));
+        return Err(AuthError::IncompleteSignature(format!("Unsupported AWS 'algorithm': '{algorithm}'")));
     };
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for part in rest.split(',') {

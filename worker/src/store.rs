@@ -113,7 +113,12 @@ impl Store {
     }
 
     /// One page of keys under `prefix`. `cursor` is KV's own cursor.
-    async fn list(&self, prefix: &str, limit: u64, cursor: Option<String>) -> StoreResult<Page<worker::kv::Key>> {
+    async fn list(
+        &self,
+        prefix: &str,
+        limit: u64,
+        cursor: Option<String>,
+    ) -> StoreResult<Page<worker::kv::Key>> {
         let mut list = self.kv.list().prefix(prefix.to_string()).limit(limit);
         let had_cursor = cursor.is_some();
         if let Some(c) = cursor {
@@ -179,7 +184,11 @@ impl Store {
     }
 
     /// A page of webhook records in name order.
-    pub async fn list_webhooks(&self, limit: u64, cursor: Option<String>) -> StoreResult<Page<WebhookRecord>> {
+    pub async fn list_webhooks(
+        &self,
+        limit: u64,
+        cursor: Option<String>,
+    ) -> StoreResult<Page<WebhookRecord>> {
         let page = self.list(WEBHOOK, limit, cursor).await?;
         let reads = page.items.iter().map(|k| self.get_json::<WebhookRecord>(&k.name));
         let records = futures_util::future::join_all(reads).await;

@@ -120,7 +120,8 @@ pub async fn list_pipeline_executions(ctx: &Ctx, input: Value) -> OpResult {
     let Some(pipeline) = ctx.store.pipeline(&name).await? else {
         return Err(super::pipelines::not_found(ctx, &name));
     };
-    let page = ctx.store.list_executions(&name, &pipeline.incarnation, max.unwrap_or(100) as u64, cursor).await?;
+    let page =
+        ctx.store.list_executions(&name, &pipeline.incarnation, max.unwrap_or(100) as u64, cursor).await?;
     let mut out = json!({ "pipelineExecutionSummaries": page.items });
     if let Some(next) = encode_next_token("executions", page.next) {
         out["nextToken"] = json!(next);
@@ -131,7 +132,8 @@ pub async fn list_pipeline_executions(ctx: &Ctx, input: Value) -> OpResult {
 fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| {
-            g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }

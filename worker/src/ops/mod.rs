@@ -30,7 +30,14 @@ impl Checks {
     }
 
     /// An optional string member with length bounds.
-    pub fn string(&mut self, input: &Value, member: &str, required: bool, min: usize, max: usize) -> Option<String> {
+    pub fn string(
+        &mut self,
+        input: &Value,
+        member: &str,
+        required: bool,
+        min: usize,
+        max: usize,
+    ) -> Option<String> {
         match input.get(member) {
             None | Some(Value::Null) => {
                 if required {

@@ -25,7 +25,9 @@ fn resource(ctx: &Ctx, input: &Value) -> Result<(String, Resource), ApiError> {
         return Err(invalid());
     };
     let partition_ok = partition == "aws"
-        || partition.strip_prefix("aws-").is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+        || partition.strip_prefix("aws-").is_some_and(|p| {
+            !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
     if prefix != "arn"
         || !partition_ok
         || service != "codepipeline"
@@ -36,7 +38,8 @@ fn resource(ctx: &Ctx, input: &Value) -> Result<(String, Resource), ApiError> {
     {
         return Err(invalid());
     }
-    let not_found = || ApiError::ResourceNotFoundException(format!("The resource with the ARN '{arn}' was not found"));
+    let not_found =
+        || ApiError::ResourceNotFoundException(format!("The resource with the ARN '{arn}' was not found"));
     if region != ctx.region || account != ctx.account {
         return Err(not_found());
     }
@@ -48,7 +51,8 @@ fn resource(ctx: &Ctx, input: &Value) -> Result<(String, Resource), ApiError> {
 }
 
 async fn current_tags(ctx: &Ctx, arn: &str, resource: &Resource) -> Result<Vec<Tag>, ApiError> {
-    let not_found = || ApiError::ResourceNotFoundException(format!("The resource with the ARN '{arn}' was not found"));
+    let not_found =
+        || ApiError::ResourceNotFoundException(format!("The resource with the ARN '{arn}' was not found"));
     match resource {
         Resource::Webhook(name) => Ok(ctx.store.webhook(name).await?.ok_or_else(not_found)?.tags),
         Resource::Pipeline(name) => Ok(ctx.store.pipeline(name).await?.ok_or_else(not_found)?.tags),
@@ -58,7 +62,8 @@ async fn current_tags(ctx: &Ctx, arn: &str, resource: &Resource) -> Result<Vec<T
 /// Rewrites the resource's tags. The record is read again right before the
 /// write so the window in which a concurrent change could be lost stays short.
 async fn store_tags(ctx: &Ctx, arn: &str, resource: &Resource, tags: Vec<Tag>) -> Result<(), ApiError> {
-    let not_found = || ApiError::ResourceNotFoundException(format!("The resource with the ARN '{arn}' was not found"));
+    let not_found =
+        || ApiError::ResourceNotFoundException(format!("The resource with the ARN '{arn}' was not found"));
     match resource {
         Resource::Webhook(name) => {
             let mut record = ctx.store.webhook(name).await?.ok_or_else(not_found)?;
@@ -78,14 +83,17 @@ async fn store_tags(ctx: &Ctx, arn: &str, resource: &Resource, tags: Vec<Tag>) -
 pub async fn tag_resource(ctx: &Ctx, input: Value) -> OpResult {
     let (arn, resource) = resource(ctx, &input)?;
     let given = match input.get("tags") {
-        None | Some(Value::Null) => return Err(ApiError::from_problems(&[pipehook::Problem::missing("tags")])),
+        None | Some(Value::Null) => {
+            return Err(ApiError::from_problems(&[pipehook::Problem::missing("tags")]))
+        }
         Some(t) => t.clone(),
     };
     let problems = validate_tags(&given, "tags");
     if !problems.is_empty() {
         return Err(ApiError::from_pipeline_problems(&problems));
     }
-    let given: Vec<Tag> = serde_json::from_value(given).map_err(|e| ApiError::SerializationException(e.to_string()))?;
+    let given: Vec<Tag> =
+        serde_json::from_value(given).map_err(|e| ApiError::SerializationException(e.to_string()))?;
     let mut tags = current_tags(ctx, &arn, &resource).await?;
     for tag in given {
         match tags.iter_mut().find(|t| t.key == tag.key) {
@@ -106,7 +114,9 @@ pub async fn tag_resource(ctx: &Ctx, input: Value) -> OpResult {
 pub async fn untag_resource(ctx: &Ctx, input: Value) -> OpResult {
     let (arn, resource) = resource(ctx, &input)?;
     let keys: Vec<String> = match input.get("tagKeys") {
-        None | Some(Value::Null) => return Err(ApiError::from_problems(&[pipehook::Problem::missing("tagKeys")])),
+        None | Some(Value::Null) => {
+            return Err(ApiError::from_problems(&[pipehook::Problem::missing("tagKeys")]))
+        }
         Some(k) => serde_json::from_value(k.clone())
             .map_err(|_| ApiError::SerializationException("tagKeys must be a list of strings".into()))?,
     };

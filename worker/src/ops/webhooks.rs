@@ -64,7 +64,14 @@ pub async fn put_webhook(ctx: &Ctx, input: Value) -> OpResult {
             let token = ids::token();
             // The token key first: a record is never visible without a resolvable URL.
             ctx.store.bind_token(&token, &name).await?;
-            WebhookRecord { definition, token, rev: ids::uuid(), tags: valid.tags, created: now, updated: now }
+            WebhookRecord {
+                definition,
+                token,
+                rev: ids::uuid(),
+                tags: valid.tags,
+                created: now,
+                updated: now,
+            }
         }
     };
     ctx.store.put_webhook(&name, &record).await?;
@@ -89,7 +96,8 @@ pub async fn list_webhooks(ctx: &Ctx, input: Value) -> OpResult {
     checks.finish()?;
     let cursor = decode_next_token("webhooks", token)?;
     let page = ctx.store.list_webhooks(max.unwrap_or(100) as u64, cursor).await?;
-    let lasts = futures_util::future::join_all(page.items.iter().map(|r| ctx.store.last_triggered(&r.token))).await;
+    let lasts =
+        futures_util::future::join_all(page.items.iter().map(|r| ctx.store.last_triggered(&r.token))).await;
     let mut webhooks = Vec::with_capacity(page.items.len());
     for (record, last) in page.items.iter().zip(lasts) {
         webhooks.push(list_item(ctx, record, last?));
