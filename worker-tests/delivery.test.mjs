@@ -196,6 +196,31 @@ describe("refused deliveries change nothing", () => {
     }
   });
 
+  it("garbage_bodies_get_a_clear_status_never_a_crash", async () => {
+    const before = (await executions("edge")).length;
+    const bodies = [
+      "",
+      "[".repeat(100000),
+      `{"action":${"[".repeat(20000)}${"]".repeat(20000)}}`,
+      Buffer.from([0xff, 0xfe, 0x00, 0x7b]),
+      "payload=",
+      "payload=%7B%22action%22%3A",
+      "a=b&c=d",
+      '{"action": "opened"',
+      "null",
+    ];
+    for (const body of bodies) {
+      for (const type of ["application/json", "application/x-www-form-urlencoded"]) {
+        const sig = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+        const r = await deliver(urls.edge, body, { signature: sig, event: "pull_request", headers: { "content-type": type } });
+        assert.ok([200, 400].includes(r.status), `${type} ${String(body).slice(0, 30)} -> ${r.status} ${r.text.slice(0, 200)}`);
+        assert.ok(r.json && typeof r.json.outcome === "string", r.text.slice(0, 200));
+        assert.notEqual(r.json.outcome, "accepted");
+      }
+    }
+    assert.equal((await executions("edge")).length, before);
+  });
+
   it("get_on_the_trigger_url_is_405", async () => {
     const res = await fetch(urls["master-only"]);
     assert.equal(res.status, 405);
