@@ -146,6 +146,11 @@ describe("pipelines", () => {
       "PipelineExecutionNotFoundException",
     );
     await rejects(client.send(new StartPipelineExecutionCommand({ name: "missing" })), "PipelineNotFoundException");
+    // clientRequestToken makes it idempotent.
+    const a = await client.send(new StartPipelineExecutionCommand({ name: "app", clientRequestToken: "retry-1" }));
+    const b = await client.send(new StartPipelineExecutionCommand({ name: "app", clientRequestToken: "retry-1" }));
+    assert.equal(a.pipelineExecutionId, b.pipelineExecutionId);
+    await rejects(client.send(new StartPipelineExecutionCommand({ name: "app", clientRequestToken: "bad token!" })), "ValidationException");
   });
 });
 

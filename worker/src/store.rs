@@ -12,6 +12,7 @@
 //! | `pipeline/<name>` | [`PipelineRecord`]; list metadata = its summary | pipeline operations |
 //! | `execution/<pipeline>/<incarnation>/<inverted ms>-<id>` | the execution; metadata = its summary | deliveries, StartPipelineExecution |
 //! | `execution-id/<pipeline>/<incarnation>/<id>` | the execution | same |
+//! | `client-token/<pipeline>/<incarnation>/<token>` | the execution id | StartPipelineExecution with a clientRequestToken |
 //!
 //! The webhook record is the source of truth: a delivery resolves
 //! `token/<token>` to a name and then requires the record's token to be the
@@ -87,6 +88,7 @@ const TRIGGERED: &str = "triggered/";
 const PIPELINE: &str = "pipeline/";
 const EXECUTION: &str = "execution/";
 const EXECUTION_ID: &str = "execution-id/";
+const CLIENT_TOKEN: &str = "client-token/";
 
 impl Store {
     pub fn new(kv: KvStore) -> Self {
@@ -256,5 +258,29 @@ impl Store {
         let page = self.list(&format!("{EXECUTION}{pipeline}/{incarnation}/"), limit, cursor).await?;
         let items = page.items.into_iter().filter_map(|k| k.metadata).collect();
         Ok(Page { items, next: page.next })
+    }
+
+    /// The execution a StartPipelineExecution `clientRequestToken` already started.
+    pub async fn client_token(
+        &self,
+        pipeline: &str,
+        incarnation: &str,
+        token: &str,
+    ) -> StoreResult<Option<String>> {
+        Ok(self.kv.get(&format!("{CLIENT_TOKEN}{pipeline}/{incarnation}/{token}")).text().await?)
+    }
+
+    pub async fn put_client_token(
+        &self,
+        pipeline: &str,
+        incarnation: &str,
+        token: &str,
+        id: &str,
+    ) -> StoreResult<()> {
+        self.kv
+            .put(&format!("{CLIENT_TOKEN}{pipeline}/{incarnation}/{token}"), id.to_string())?
+            .execute()
+            .await?;
+        Ok(())
     }
 }

@@ -73,15 +73,31 @@ pub async fn record_execution(
 pub async fn start_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
     let mut checks = Checks::default();
     let name = checks.name(&input, "name");
-    checks.string(&input, "clientRequestToken", false, 1, 128);
+    let token = checks.string(&input, "clientRequestToken", false, 1, 128);
+    if let Some(t) = token.as_deref().filter(|t| !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
+        checks.problem(pipehook::Problem::constraint(
+            "clientRequestToken",
+            Some(t),
+            "Member must satisfy regular expression pattern: ^[a-zA-Z0-9-]+$",
+        ));
+    }
     checks.finish()?;
     let name = name.unwrap_or_default();
     let Some(pipeline) = ctx.store.pipeline(&name).await? else {
         return Err(super::pipelines::not_found(ctx, &name));
     };
+    // The same clientRequestToken answers the execution it started the first time.
+    if let Some(t) = &token {
+        if let Some(id) = ctx.store.client_token(&name, &pipeline.incarnation, t).await? {
+            return Ok(json!({ "pipelineExecutionId": id }));
+        }
+    }
     let detail = format!("arn:aws:iam::{}:user/{}", ctx.account, ctx.caller);
     let trigger = Trigger { trigger_type: "StartPipelineExecution", detail: &detail };
     let id = record_execution(&ctx.store, ctx.now_ms, &name, &pipeline, trigger, None).await?;
+    if let Some(t) = &token {
+        ctx.store.put_client_token(&name, &pipeline.incarnation, t, &id).await?;
+    }
     Ok(json!({ "pipelineExecutionId": id }))
 }
 
