@@ -25,6 +25,6 @@ pub use model::*;
 pub use problem::{aws_error, Problem, ProblemKind};
 pub use redact::{redact, REDACTED};
 pub use validate::{
-    validate_document, validate_put_webhook, validate_text, validate_webhook_definition, ValidPutWebhook,
+    validate_document, validate_put_webhook, validate_tags, validate_text, validate_webhook_definition, ValidPutWebhook,
     ValidWebhook,
 };

@@ -27,7 +27,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use crate::model::PipelineDeclaration;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemKind};
 
 /// The exceptions a pipeline declaration or a tag list can raise.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,9 +69,14 @@ impl PipelineProblem {
 }
 
 impl From<Problem> for PipelineProblem {
-    /// Model-constraint problems are worded by the core's [`Problem`] constructors.
+    /// Model-constraint and tag problems are worded by the core's [`Problem`] constructors.
     fn from(p: Problem) -> Self {
-        Self { kind: PipelineProblemKind::Validation, path: p.path, message: p.message }
+        let kind = match p.kind {
+            ProblemKind::TooManyTags => PipelineProblemKind::TooManyTags,
+            ProblemKind::InvalidTags => PipelineProblemKind::InvalidTags,
+            _ => PipelineProblemKind::Validation,
+        };
+        Self { kind, path: p.path, message: p.message }
     }
 }
 
@@ -503,66 +508,9 @@ fn enumerated<'a>(
 }
 
 /// Checks a TagList (CreatePipeline `tags`, TagResource `tags`) already merged
-/// with any existing tags: at most 50, keys 1..128 not starting with `aws:`,
-/// values 0..256, keys unique.
+/// with any existing tags, with the same rules as PutWebhook's tags.
 pub fn validate_tags(tags: &Value, path: &str) -> Vec<PipelineProblem> {
-    let mut problems = Vec::new();
-    let list = match tags {
-        Value::Null => return problems,
-        Value::Array(list) => list,
-        _ => return vec![not_a(path, "list")],
-    };
-    if list.len() > 50 {
-        problems.push(PipelineProblem::new(
-            PipelineProblemKind::TooManyTags,
-            path,
-            format!("Too many tags: {} given, at most 50 are allowed per resource", list.len()),
-        ));
-    }
-    let mut keys = HashSet::new();
-    for (i, tag) in list.iter().enumerate() {
-        let tpath = format!("{path}[{i}]");
-        let key = match tag.get("key") {
-            Some(Value::String(k)) => k,
-            None | Some(Value::Null) => {
-                problems.push(Problem::missing(&format!("{tpath}.key")).into());
-                continue;
-            }
-            Some(_) => {
-                problems.push(not_a(&format!("{tpath}.key"), "string"));
-                continue;
-            }
-        };
-        let klen = key.chars().count();
-        if klen == 0 {
-            problems.push(Problem::min_length(&format!("{tpath}.key"), key, 1).into());
-        } else if klen > 128 {
-            problems.push(Problem::max_length(&format!("{tpath}.key"), key, 128).into());
-        }
-        if key.to_ascii_lowercase().starts_with("aws:") {
-            problems.push(PipelineProblem::new(
-                PipelineProblemKind::InvalidTags,
-                format!("{tpath}.key"),
-                format!("Tag key '{key}' is invalid: keys starting with 'aws:' are reserved"),
-            ));
-        }
-        if !keys.insert(key.clone()) {
-            problems.push(PipelineProblem::new(
-                PipelineProblemKind::InvalidTags,
-                format!("{tpath}.key"),
-                format!("Tag key '{key}' is given more than once"),
-            ));
-        }
-        match tag.get("value") {
-            Some(Value::String(v)) if v.chars().count() > 256 => {
-                problems.push(Problem::max_length(&format!("{tpath}.value"), v, 256).into())
-            }
-            Some(Value::String(_)) => {}
-            None | Some(Value::Null) => problems.push(Problem::missing(&format!("{tpath}.value")).into()),
-            Some(_) => problems.push(not_a(&format!("{tpath}.value"), "string")),
-        }
-    }
-    problems
+    crate::validate::validate_tags(tags, path).err().unwrap_or_default().into_iter().map(PipelineProblem::from).collect()
 }
 
 fn not_a(path: &str, what: &str) -> PipelineProblem {

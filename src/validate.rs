@@ -79,7 +79,7 @@ pub fn validate_put_webhook(
         }
         Some(v) => check_definition(v, "webhook", pipeline, &mut problems),
     };
-    let tags = check_tags(root.get("tags"), &mut problems);
+    let tags = check_tags(root.get("tags"), "tags", &mut problems);
     finish(problems, || ValidPutWebhook { webhook: webhook.expect("no problems"), tags })
 }
 
@@ -388,35 +388,43 @@ fn check_auth_configuration(
     (Some(configuration), auth)
 }
 
-fn check_tags(value: Option<&Value>, problems: &mut Vec<Problem>) -> Vec<Tag> {
+/// A TagList (PutWebhook, CreatePipeline, TagResource): at most 50 tags, keys
+/// 1..128 characters not starting with `aws:` (in any case) and unique, values 0..256.
+pub fn validate_tags(value: &Value, path: &str) -> Result<Vec<Tag>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let tags = check_tags(Some(value), path, &mut problems);
+    finish(problems, || tags)
+}
+
+fn check_tags(value: Option<&Value>, path: &str, problems: &mut Vec<Problem>) -> Vec<Tag> {
     let items = match value {
         None | Some(Value::Null) => return Vec::new(),
         Some(Value::Array(items)) => items,
         Some(other) => {
-            problems.push(wrong_type("tags", other, "a list"));
+            problems.push(wrong_type(path, other, "a list"));
             return Vec::new();
         }
     };
     if items.len() > MAX_TAGS {
         problems.push(Problem::new(
             ProblemKind::TooManyTags,
-            "tags",
+            path,
             format!("Tag limit exceeded: {} tags given, at most {MAX_TAGS} are allowed", items.len()),
         ));
     }
     let mut seen = HashSet::new();
     let mut tags = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let path = format!("tags[{i}]");
-        let Some(tag) = expect_object(item, &path, problems) else { continue };
-        let key_at = format!("{path}.key");
-        let value_at = format!("{path}.value");
+        let item_at = format!("{path}[{i}]");
+        let Some(tag) = expect_object(item, &item_at, problems) else { continue };
+        let key_at = format!("{item_at}.key");
+        let value_at = format!("{item_at}.value");
         let key = required_string(tag.get("key"), &key_at, problems)
             .filter(|k| check_length(k, &key_at, 1, TAG_KEY_MAX, false, problems));
         let value = required_string(tag.get("value"), &value_at, problems)
             .filter(|v| check_length(v, &value_at, 0, TAG_VALUE_MAX, false, problems));
         if let Some(k) = key {
-            if k.starts_with("aws:") {
+            if k.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:")) {
                 problems.push(Problem::new(
                     ProblemKind::InvalidTags,
                     &key_at,

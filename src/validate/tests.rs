@@ -299,7 +299,7 @@ fn validate_tag_keys_and_values() {
     let problems = problems_after(|v| {
         v["tags"] = json!([
             {"key": "ok", "value": ""},
-            {"key": "aws:reserved", "value": "v"},
+            {"key": "AWS:reserved", "value": "v"},
             {"key": "ok", "value": "dup"},
             {"key": "", "value": "v"},
             {"key": "k".repeat(129), "value": "v"},
