@@ -56,7 +56,7 @@ result.package.js = ["node.js", "web.js", "api.js", "wasm/pipehook.js"].reduce((
 const wb = path.join(ROOT, "worker/build");
 if (existsSync(path.join(wb, "index.js"))) {
   const files = [];
-  const walk = (d) => readdirSync(d).forEach((f) => { const p = path.join(d, f); statSync(p).isDirectory() ? walk(p) : /\.(js|mjs|wasm)$/.test(f) && files.push(p); });
+  const walk = (d) => readdirSync(d).forEach((f) => { const p = path.join(d, f); statSync(p).isDirectory() ? f.startsWith(".") || walk(p) : /\.(js|mjs|wasm)$/.test(f) && files.push(p); });
   walk(wb);
   const all = files.map((f) => ({ file: path.relative(ROOT, f), ...sizes(f) }));
   result.worker = { files: all, raw: all.reduce((a, f) => a + f.raw, 0), gzip: all.reduce((a, f) => a + f.gzip, 0) };

@@ -82,6 +82,9 @@ fn validation(c: &mut Criterion) {
 fn evaluation(c: &mut Criterion) {
     let hook = validate_webhook_definition(&definition(), None).unwrap();
     let plan = ScanPlan::for_webhook(&hook).unwrap();
+    let mut bare = definition();
+    bare["filters"] = json!([]);
+    let revision_plan = ScanPlan::for_webhook(&validate_webhook_definition(&bare, None).unwrap()).unwrap();
     let config = BTreeMap::from([("Branch".to_string(), "master".to_string())]);
     let bodies = [
         ("9KB", fixture("push.with-new-branch.payload.json")),
@@ -100,6 +103,9 @@ fn evaluation(c: &mut Criterion) {
         });
         g.bench_with_input(BenchmarkId::new("parse: ScanPlan::scan", name), body, |b, body| {
             b.iter(|| plan.scan(black_box(body)).unwrap())
+        });
+        g.bench_with_input(BenchmarkId::new("parse: ScanPlan::scan, revision paths only", name), body, |b, body| {
+            b.iter(|| revision_plan.scan(black_box(body)).unwrap())
         });
         g.bench_with_input(BenchmarkId::new("parse: serde IgnoredAny (validation only)", name), body, |b, body| {
             b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(body)).unwrap())

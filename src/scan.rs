@@ -167,14 +167,16 @@ static STRING_CLASS: [u8; 256] = {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any of the 8 bytes in `v` is `"`, `\`, a control character or non-ASCII.
+/// A mask whose lowest set bit is the high bit of the first of the 8 bytes in `v` (read
+/// little-endian) that is `"`, `\`, a control character or non-ASCII; 0 when there is none.
+/// (Each test can set bits above its first hit through borrows, never below it.)
 #[inline(always)]
-fn special_in_word(v: u64) -> bool {
+fn special_in_word(v: u64) -> u64 {
     let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
     let control = v.wrapping_sub(LO * 0x20) & !v & HI;
     let quote = has_zero(v ^ (LO * b'"' as u64));
     let backslash = has_zero(v ^ (LO * b'\\' as u64));
-    (control | quote | backslash | (v & HI)) != 0
+    control | quote | backslash | (v & HI)
 }
 
 impl<'b> Scanner<'b, '_> {
@@ -473,10 +475,12 @@ impl<'b> Scanner<'b, '_> {
         let b = self.b;
         let mut escaped = false;
         loop {
-            // Eight plain bytes at a time.
+            // Eight plain bytes at a time, then straight to the first special one.
             while self.pos + 8 <= b.len() {
                 let word = u64::from_le_bytes(b[self.pos..self.pos + 8].try_into().unwrap());
-                if special_in_word(word) {
+                let special = special_in_word(word);
+                if special != 0 {
+                    self.pos += (special.trailing_zeros() / 8) as usize;
                     break;
                 }
                 self.pos += 8;

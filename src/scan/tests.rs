@@ -257,3 +257,31 @@ fn delivery_fast_path_refuses_malformed_bodies_with_serde_json_s_reason() {
         assert_eq!(fast, full);
     }
 }
+
+#[test]
+fn special_in_word_finds_exactly_the_first_special_byte() {
+    let specials: Vec<u8> = (0u8..0x20).chain([b'"', b'\\']).chain(0x80..=0xff).collect();
+    let plain: Vec<u8> = (0x20u8..0x80).filter(|b| *b != b'"' && *b != b'\\').collect();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for at in 0..8 {
+        for &s in &specials {
+            for _ in 0..20 {
+                let mut w = [0u8; 8];
+                for (i, b) in w.iter_mut().enumerate() {
+                    let r = next() as usize;
+                    *b = if i < at { plain[r % plain.len()] } else if i == at { s } else { (r >> 8) as u8 };
+                }
+                let mask = special_in_word(u64::from_le_bytes(w));
+                assert_eq!(mask.trailing_zeros() / 8, at as u32, "{w:?}");
+            }
+        }
+    }
+    let w: Vec<u8> = (0..8).map(|i| plain[i * 7 % plain.len()]).collect();
+    assert_eq!(special_in_word(u64::from_le_bytes(w.try_into().unwrap())), 0);
+}
