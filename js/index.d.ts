@@ -120,8 +120,10 @@ export interface FilterTrace {
   jsonPath: string;
   /** matchEquals after `{Key}` substitution; absent for a rule without matchEquals. */
   expected?: string;
-  /** What the path selected: at most one value for a definite path. */
+  /** What the path selected: at most one value for a definite path; the first 100 values at most. */
   selected: unknown[];
+  /** How many values the path selected in all (more than `selected.length` when the trace was cut). */
+  selectedCount: number;
   passed: boolean;
 }
 

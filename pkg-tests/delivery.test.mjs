@@ -348,11 +348,11 @@ describe("filters", () => {
   test("filter_empty_list_passes", () => assertDecision(decide([]), "accepted"));
   test("filter_string_equal_passes_and_traces_selection", () => {
     const t = one({ jsonPath: "$.ref", matchEquals: "refs/heads/main" }, "accepted");
-    assert.deepEqual(t, { jsonPath: "$.ref", expected: "refs/heads/main", selected: ["refs/heads/main"], passed: true });
+    assert.deepEqual(t, { jsonPath: "$.ref", expected: "refs/heads/main", selected: ["refs/heads/main"], selectedCount: 1, passed: true });
   });
   test("filter_string_differs_is_filtered_with_trace", () => {
     const t = one({ jsonPath: "$.ref", matchEquals: "refs/heads/dev" }, "filtered");
-    assert.deepEqual(t, { jsonPath: "$.ref", expected: "refs/heads/dev", selected: ["refs/heads/main"], passed: false });
+    assert.deepEqual(t, { jsonPath: "$.ref", expected: "refs/heads/dev", selected: ["refs/heads/main"], selectedCount: 1, passed: false });
   });
   test("filter_compares_whole_string_not_prefix", () => one({ jsonPath: "$.ref", matchEquals: "refs/heads/mai" }, "filtered"));
   test("filter_compare_is_case_sensitive", () => one({ jsonPath: "$.ref", matchEquals: "refs/heads/MAIN" }, "filtered"));

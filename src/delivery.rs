@@ -160,10 +160,10 @@ fn parse_payload(plan: Option<&ScanPlan>, headers: &[(String, String)], body: &[
 
 fn explain_failed_rule(index: usize, trace: &FilterTrace) -> String {
     let rule = format!("filter rule {} ({})", index + 1, trace.json_path);
-    if trace.selected.is_empty() {
+    if trace.selected_count == 0 {
         return format!("filtered: {rule} selected nothing");
     }
-    let selected = describe_selection(&trace.selected);
+    let selected = describe_selection(&trace.selected, trace.selected_count);
     match &trace.expected {
         Some(expected) => format!("filtered: {rule} expected '{expected}' but selected {selected}"),
         None => format!("filtered: {rule} selected only null"),
@@ -171,7 +171,8 @@ fn explain_failed_rule(index: usize, trace: &FilterTrace) -> String {
 }
 
 /// A short rendering of what a rule selected, cut so a huge selection cannot make a huge reason.
-fn describe_selection(selected: &[Value]) -> String {
+/// `total` counts every selected value, including those the trace left out.
+fn describe_selection(selected: &[Value], total: usize) -> String {
     const SHOWN: usize = 3;
     const TEXT_MAX: usize = 120;
     let mut parts: Vec<String> = selected
@@ -184,8 +185,8 @@ fn describe_selection(selected: &[Value]) -> String {
             format!("'{short}{cut}'")
         })
         .collect();
-    if selected.len() > SHOWN {
-        parts.push(format!("and {} more", selected.len() - SHOWN));
+    if total > parts.len() {
+        parts.push(format!("and {} more", total - parts.len()));
     }
     parts.join(", ")
 }

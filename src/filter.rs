@@ -291,6 +291,9 @@ pub struct FilterTrace {
     /// The selected values in order: at most [`MAX_TRACE_VALUES`] of them and
     /// [`MAX_TRACE_NODES`] JSON nodes in all (the first ones that fit).
     pub selected: Vec<Value>,
+    /// How many values the path selected in all; more than `selected.len()`
+    /// when the trace was cut.
+    pub selected_count: usize,
     pub passed: bool,
 }
 
@@ -315,7 +318,13 @@ impl CompiledFilter {
             Some(e) => nodes.iter().any(|v| text_equals(v, e)),
             None => nodes.iter().any(|v| !v.is_null()),
         };
-        FilterTrace { json_path: self.rule.json_path.clone(), expected, selected: trace_values(&nodes), passed }
+        FilterTrace {
+            json_path: self.rule.json_path.clone(),
+            expected,
+            selected: trace_values(&nodes),
+            selected_count: nodes.len(),
+            passed,
+        }
     }
 }
 
@@ -1633,9 +1642,9 @@ mod tests {
         assert_eq!(t.selected, vec![json!("a1"), json!("b2"), json!("c3")]);
         assert!(!t.passed);
         let shown = serde_json::to_value(&t).unwrap();
-        assert_eq!(shown, json!({"jsonPath": "$.commits[*].id", "expected": "main-{Nope}", "selected": ["a1", "b2", "c3"], "passed": false}));
+        assert_eq!(shown, json!({"jsonPath": "$.commits[*].id", "expected": "main-{Nope}", "selected": ["a1", "b2", "c3"], "selectedCount": 3, "passed": false}));
         let t = rule("$.ref", None).evaluate(&doc, &BTreeMap::new());
-        assert_eq!(serde_json::to_value(&t).unwrap(), json!({"jsonPath": "$.ref", "selected": ["refs/heads/main"], "passed": true}));
+        assert_eq!(serde_json::to_value(&t).unwrap(), json!({"jsonPath": "$.ref", "selected": ["refs/heads/main"], "selectedCount": 1, "passed": true}));
     }
 
     #[test]
@@ -1653,10 +1662,12 @@ mod tests {
         let t = rule("$[*]", Some("[999]")).evaluate(&doc, &BTreeMap::new());
         assert!(t.passed);
         assert_eq!(t.selected.len(), MAX_TRACE_VALUES);
+        assert_eq!(t.selected_count, 1000);
         let big = Value::Array((0..MAX_TRACE_NODES as i64).map(Value::from).collect());
         let t = rule("$", None).evaluate(&big, &BTreeMap::new());
         assert!(t.passed);
         assert!(t.selected.is_empty());
+        assert_eq!(t.selected_count, 1);
     }
 
     // match() and search()

@@ -199,7 +199,9 @@ fn delivery_reason_for_huge_selection_stays_short() {
     let d = decide(&hook, &signed(&body), &body, &BTreeMap::new());
     assert_eq!(d.outcome, Outcome::Filtered);
     assert!(d.reason.len() < 1_000, "{}", d.reason.len());
-    assert!(d.reason.contains(" more"), "{}", d.reason);
+    assert!(d.reason.contains("and 9997 more"), "{}", d.reason);
+    assert_eq!(d.filters[0].selected_count, 10_000);
+    assert!(d.filters[0].selected.len() < 10_000, "the trace is cut");
 }
 
 #[test]
