@@ -54,10 +54,10 @@ if (delivery) {
 if (receivers) {
   L.push("## Goal 2: receivers under load (wrk, 10 connections, 2 threads, loopback, 9 KB signed push)", "");
   L.push(`${receivers.rounds} interleaved rounds of ${receivers.duration} s each per target; median and min–max.`, "");
-  L.push("| receiver | req/s | p99 latency | non-2xx |", "|---|---|---|---|");
+  L.push("| receiver | req/s | p99 latency | non-2xx | wrk socket errors |", "|---|---|---|---|---|");
   for (const t of Object.values(receivers.targets)) {
     if (!t.rps) continue;
-    L.push(`| ${t.label} | ${t.rps.median.toFixed(0)} (${t.rps.min.toFixed(0)}–${t.rps.max.toFixed(0)}) | ${t.p99.median.toFixed(1)} ms (${t.p99.min.toFixed(1)}–${t.p99.max.toFixed(1)}) | ${t.non2xx} |`);
+    L.push(`| ${t.label} | ${t.rps.median.toFixed(0)} (${t.rps.min.toFixed(0)}–${t.rps.max.toFixed(0)}) | ${t.p99.median.toFixed(1)} ms (${t.p99.min.toFixed(1)}–${t.p99.max.toFixed(1)}) | ${t.non2xx} | ${t.runs.map((r) => r.errors.replace("Socket errors: ", "")).filter(Boolean).join("; ") || "none"} |`);
   }
   const T = receivers.targets;
   const ratio = (a, b) => (T[a]?.rps && T[b]?.rps ? T[a].rps.median / T[b].rps.median : NaN);
@@ -79,6 +79,8 @@ if (startup) {
     const g = (k) => ((m[k].after - m[k].before) / m[k].body).toFixed(2);
     L.push(`- One 25 MB delivery grows the wasm heap by **${g("scan")}× the body** with the single-pass scan (the body's one copy in wasm; with the caller's buffer, 2 copies in all), against ${g("reference")}× when the whole document is parsed.`);
   }
+  const web = delivery?.sizes.find((s) => s.id === "9KB")?.candidates["pipehook-web"];
+  if (web) L.push(`- CPU per 9 KB delivery without host crypto (HMAC in wasm, as in a Worker that does not use WebCrypto): median ${formatTime(web.median)} (max ${formatTime(web.max)}) in Node on this loaded machine, against Cloudflare's 10 ms free-plan limit. The Worker's own CPU time is not measurable under Miniflare; this is the core's share of it.`);
   const w = startup.package.wasm;
   L.push(`- npm package \`.wasm\`: ${kb(w.raw)} raw, **${kb(w.gzip)} gzip** (gzip -9), **${kb(w.brotli)} brotli** (q 11); budget ≤ 300 KB gzip: **${w.gzip <= 300 * 1024 ? "met" : "not met"}**. JS glue ${kb(startup.package.js)} raw.`);
   if (startup.worker) L.push(`- Worker bundle (${startup.worker.files.map((f) => f.file).join(", ")}): ${kb(startup.worker.raw)} raw, **${kb(startup.worker.gzip)} gzip**; budget ≤ 1 MB gzip: **${startup.worker.gzip <= 1024 * 1024 ? "met" : "not met"}**.`);
@@ -93,6 +95,15 @@ if (variants) {
   L.push(`| variant | wasm gzip | brotli | ${variants.sizes.map((s) => s.id).join(" | ")} |`, `|---|---|---|${variants.sizes.map(() => "---").join("|")}|`);
   for (const v of variants.variants) L.push(`| ${v.name} | ${kb(v.size.gzip)} | ${kb(v.size.brotli)} | ${variants.sizes.map((s) => `${formatTime(s.variants[v.name].median)} (${x(s.variants[v.name].ratioToFirst)})`).join(" | ")} |`);
   L.push("");
+}
+
+const sizeExp = existsSync(here + "measured/size-experiment.json") ? JSON.parse(readFileSync(here + "measured/size-experiment.json", "utf8")) : null;
+if (sizeExp) {
+  L.push("## Size: what it would take to reach the budget (measured once)", "");
+  L.push(sizeExp.note, "");
+  L.push("| build | wasm raw | gzip -9 | brotli |", "|---|---|---|---|");
+  L.push(`| shipped (at the time) | ${kb(sizeExp.shipped.raw)} | ${kb(sizeExp.shipped.gzip)} | |`);
+  L.push(`| regex features trimmed | ${kb(sizeExp.trimmed_regex.raw)} | ${kb(sizeExp.trimmed_regex.gzip)} | ${kb(sizeExp.trimmed_regex.brotli)} |`, "");
 }
 
 if (criterion) {
