@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 printf '\033[1m[test]\033[0m %s\n' "Rust: cargo test (core crate)"
-cargo test 2>&1
+cargo test --locked 2>&1
