@@ -70,7 +70,7 @@ fn validation(c: &mut Criterion) {
         b.iter(|| validate_webhook_definition(black_box(&def), None).unwrap())
     });
     let hook = validate_webhook_definition(&def, None).unwrap();
-    g.bench_function("ValidWebhook -> ScanPlan", |b| b.iter(|| ScanPlan::for_webhook(black_box(&hook)).unwrap()));
+    g.bench_function("ValidWebhook -> ScanPlan", |b| b.iter(|| ScanPlan::for_filters(black_box(hook.filters())).unwrap()));
     for path in ["$.ref", "$.commits[*].modified[?@ == 'README.md']", "$..[?match(@.name, '[A-Z].*')]"] {
         g.bench_with_input(BenchmarkId::new("compile_path", path), path, |b, p| {
             b.iter(|| pipehook::filter::compile_path(black_box(p)).unwrap())
@@ -81,10 +81,10 @@ fn validation(c: &mut Criterion) {
 
 fn evaluation(c: &mut Criterion) {
     let hook = validate_webhook_definition(&definition(), None).unwrap();
-    let plan = ScanPlan::for_webhook(&hook).unwrap();
+    let plan = hook.plan().unwrap().clone();
     let mut bare = definition();
     bare["filters"] = json!([]);
-    let revision_plan = ScanPlan::for_webhook(&validate_webhook_definition(&bare, None).unwrap()).unwrap();
+    let revision_plan = validate_webhook_definition(&bare, None).unwrap().plan().unwrap().clone();
     let config = BTreeMap::from([("Branch".to_string(), "master".to_string())]);
     let bodies = [
         ("9KB", fixture("push.with-new-branch.payload.json")),

@@ -71,19 +71,17 @@ impl Decision {
 ///
 /// When every filter path is definite, the body is scanned once for the values the
 /// filters need instead of being parsed into a document ([`crate::scan`]); the decision is
-/// the same either way. Callers deciding many deliveries for one definition can build the
-/// [`ScanPlan`] once and use [`evaluate_delivery_with_plan`].
+/// the same either way. The plan is built once, at validation ([`ValidWebhook::plan`]).
 pub fn evaluate_delivery(
     webhook: &ValidWebhook,
     delivery: &Delivery<'_>,
     action_configuration: &BTreeMap<String, String>,
 ) -> Decision {
-    let plan = ScanPlan::for_webhook(webhook);
-    evaluate_delivery_with_plan(webhook, plan.as_ref(), delivery, action_configuration)
+    evaluate_delivery_with_plan(webhook, webhook.plan(), delivery, action_configuration)
 }
 
 /// [`evaluate_delivery`] with the webhook's [`ScanPlan`] built beforehand
-/// (`ScanPlan::for_webhook`); `None` parses the whole body into a document (the reference
+/// ([`ValidWebhook::plan`]); `None` parses the whole body into a document (the reference
 /// evaluation the scan is tested against).
 pub fn evaluate_delivery_with_plan(
     webhook: &ValidWebhook,

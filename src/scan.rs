@@ -109,9 +109,9 @@ impl ScanPlan {
     /// The plan for a validated definition: every filter's path and the revision pointers.
     /// None when a filter's path is indefinite (wildcards, `..`, filters, slices, unions) or not
     /// scannable: those deliveries are decided on the full document.
-    pub fn for_webhook(webhook: &crate::ValidWebhook) -> Option<ScanPlan> {
+    pub fn for_filters(filters: &[crate::filter::CompiledFilter]) -> Option<ScanPlan> {
         let mut plan = ScanPlan::new();
-        for filter in webhook.filters() {
+        for filter in filters {
             let steps = filter.path.definite_steps()?;
             if !plan.add(&steps) {
                 return None;

@@ -17,6 +17,7 @@ use crate::model::{
     WebhookDefinition, WebhookFilterRule,
 };
 use crate::problem::{Problem, ProblemKind};
+use crate::scan::ScanPlan;
 
 /// A webhook definition that passed every check, with its filters compiled and
 /// its authentication parsed. Validation is the only way to build one.
@@ -25,6 +26,9 @@ pub struct ValidWebhook {
     definition: WebhookDefinition,
     auth: Authenticator,
     filters: Vec<CompiledFilter>,
+    /// The single-pass selection plan, when every filter path is definite:
+    /// built here, once, so no caller re-plans per delivery.
+    plan: Option<ScanPlan>,
 }
 
 impl ValidWebhook {
@@ -39,6 +43,9 @@ impl ValidWebhook {
     }
     pub fn filters(&self) -> &[CompiledFilter] {
         &self.filters
+    }
+    pub fn plan(&self) -> Option<&ScanPlan> {
+        self.plan.as_ref()
     }
 }
 
@@ -173,6 +180,7 @@ fn check_definition(
             authentication_configuration: configuration?,
         },
         auth: auth?,
+        plan: ScanPlan::for_filters(&filters),
         filters,
     })
 }

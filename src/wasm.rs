@@ -64,8 +64,6 @@ pub fn redact_text_js(json: &str) -> Result<String, JsError> {
 #[wasm_bindgen]
 pub struct CompiledWebhook {
     inner: ValidWebhook,
-    /// The single-pass selection plan, when every filter path is definite.
-    plan: Option<ScanPlan>,
 }
 
 #[wasm_bindgen]
@@ -74,10 +72,7 @@ impl CompiledWebhook {
     /// Throws an Error whose message is the problems' JSON array.
     pub fn compile(definition_json: &str) -> Result<CompiledWebhook, JsError> {
         match validate_text(definition_json, None) {
-            Ok(valid) => {
-                let plan = ScanPlan::for_webhook(&valid.webhook);
-                Ok(CompiledWebhook { inner: valid.webhook, plan })
-            }
+            Ok(valid) => Ok(CompiledWebhook { inner: valid.webhook }),
             Err(problems) => Err(JsError::new(&to_json(&problems))),
         }
     }
@@ -102,7 +97,7 @@ impl CompiledWebhook {
         sha256: Option<Vec<u8>>,
         sha1: Option<Vec<u8>>,
     ) -> Result<String, JsError> {
-        self.decide(self.plan.as_ref(), headers, body, source_ip, action_configuration_json, sha256, sha1)
+        self.decide(self.inner.plan(), headers, body, source_ip, action_configuration_json, sha256, sha1)
     }
 
     /// [`Self::evaluate`] on the whole parsed document, never the single-pass scan: the
