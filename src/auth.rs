@@ -99,32 +99,39 @@ fn check_github_signature(
     macs: Option<&PrecomputedMacs>,
 ) -> Result<(), AuthFailure> {
     if let Some(value) = header(headers, SIGNATURE_256) {
-        let given = parse_signature(value, "sha256=", 32).ok_or_else(|| {
-            AuthFailure::Signature("X-Hub-Signature-256 is malformed: expected sha256= and 64 hex digits".into())
-        })?;
-        let ok = match macs.and_then(|m| m.sha256.as_deref()) {
-            Some(mac) => constant_time_eq(mac, &given),
-            None => verify::<Hmac<Sha256>>(secret, body, &given),
-        };
-        return ok.then_some(()).ok_or_else(|| {
-            AuthFailure::Signature("X-Hub-Signature-256 does not match the body signed with the webhook's secret".into())
-        });
+        let precomputed = macs.and_then(|m| m.sha256.as_deref());
+        return check_one::<Hmac<Sha256>>(secret, body, value, "X-Hub-Signature-256", "sha256=", 32, precomputed);
     }
     if let Some(value) = header(headers, SIGNATURE_SHA1) {
-        let given = parse_signature(value, "sha1=", 20).ok_or_else(|| {
-            AuthFailure::Signature("X-Hub-Signature is malformed: expected sha1= and 40 hex digits".into())
-        })?;
-        let ok = match macs.and_then(|m| m.sha1.as_deref()) {
-            Some(mac) => constant_time_eq(mac, &given),
-            None => verify::<Hmac<Sha1>>(secret, body, &given),
-        };
-        return ok.then_some(()).ok_or_else(|| {
-            AuthFailure::Signature("X-Hub-Signature does not match the body signed with the webhook's secret".into())
-        });
+        let precomputed = macs.and_then(|m| m.sha1.as_deref());
+        return check_one::<Hmac<Sha1>>(secret, body, value, "X-Hub-Signature", "sha1=", 20, precomputed);
     }
     Err(AuthFailure::Signature(
         "the delivery is not signed: X-Hub-Signature-256 (or the legacy X-Hub-Signature) is missing".into(),
     ))
+}
+
+/// One signature header: `<prefix><hex of len bytes>`, compared with the
+/// host's MAC when given, else with the MAC computed here.
+fn check_one<M: Mac + hmac::digest::KeyInit>(
+    secret: &SecretToken,
+    body: &[u8],
+    value: &str,
+    name: &str,
+    prefix: &str,
+    len: usize,
+    precomputed: Option<&[u8]>,
+) -> Result<(), AuthFailure> {
+    let given = parse_signature(value, prefix, len).ok_or_else(|| {
+        AuthFailure::Signature(format!("{name} is malformed: expected {prefix} and {} hex digits", len * 2))
+    })?;
+    let ok = match precomputed {
+        Some(mac) => constant_time_eq(mac, &given),
+        None => verify::<M>(secret, body, &given),
+    };
+    ok.then_some(()).ok_or_else(|| {
+        AuthFailure::Signature(format!("{name} does not match the body signed with the webhook's secret"))
+    })
 }
 
 fn parse_signature(value: &str, prefix: &str, len: usize) -> Option<Vec<u8>> {
