@@ -33,7 +33,7 @@ if (child === "--memory") {
   const body = payloads()[3].body;
   const h = wasm.CompiledWebhook.compile(JSON.stringify(webhookFor("push")));
   const before = exports.memory.buffer.byteLength;
-  const args = [["x-hub-signature-256", sign(body)], body, undefined, JSON.stringify({ Branch: "master" }), undefined, undefined];
+  const args = [JSON.stringify(["x-hub-signature-256", sign(body)]), body, undefined, JSON.stringify({ Branch: "master" }), undefined, undefined];
   const out = JSON.parse(mode === "scan" ? h.evaluate(...args) : h.evaluateReference(...args));
   if (out.outcome !== "accepted") throw new Error(out.reason);
   console.log(JSON.stringify({ body: body.length, before, after: exports.memory.buffer.byteLength }));

@@ -15,18 +15,56 @@ export class PipehookError extends Error {
 }
 
 export function createApi(wasm, hostHmac) {
-  // Compiled definitions keyed by their JSON text: a definition is validated
-  // and its JSONPaths parsed once, not per delivery.
-  const compiled = new Map();
-
-  function compile(webhook) {
-    const text = JSON.stringify(unwrapDefinition(webhook));
-    let entry = compiled.get(text);
-    if (entry) {
-      compiled.delete(text); // re-insert: Map order is our LRU order
-      compiled.set(text, entry);
-      return entry;
+  /**
+   * A webhook definition validated and compiled once (filters parsed, scan plan built), for
+   * deciding many deliveries: what a receiver holds for each webhook it serves.
+   */
+  class CompiledWebhook {
+    #handle;
+    #secret; // the key as bytes, encoded once: only set when the host hashes
+    constructor(handle, secret) {
+      this.#handle = handle;
+      this.#secret = secret === undefined || !hostHmac ? undefined : encoder.encode(secret);
     }
+    get authentication() {
+      return this.#handle.authentication;
+    }
+    evaluateDelivery(delivery, options = {}) {
+      const handle = this.#handle;
+      if (handle === undefined) throw new Error("pipehook: this CompiledWebhook was freed");
+      const body = toBytes(delivery?.body);
+      const { flat, signature } = flattenHeaders(delivery?.headers);
+      let sha256, sha1;
+      // Hash natively only for the header that will be checked (-256 wins when present); the
+      // core still reads the headers itself and compares in constant time.
+      if (this.#secret !== undefined && signature !== undefined) {
+        if (signature === "sha256") sha256 = hostHmac("sha256", this.#secret, body);
+        else sha1 = hostHmac("sha1", this.#secret, body);
+      }
+      const config = options.actionConfiguration;
+      const decision = handle.evaluate(
+        JSON.stringify(flat),
+        body,
+        delivery?.sourceIp == null ? undefined : String(delivery.sourceIp),
+        config == null ? undefined : configurationText(config),
+        sha256,
+        sha1,
+      );
+      return JSON.parse(decision);
+    }
+    /** Releases the wasm memory now rather than at garbage collection. */
+    free() {
+      this.#handle?.free();
+      this.#handle = undefined;
+    }
+  }
+
+  function compileWebhook(webhook) {
+    const definition = unwrapDefinition(webhook);
+    return compileText(JSON.stringify(definition ?? null), definition);
+  }
+
+  function compileText(text, definition) {
     let handle;
     try {
       handle = wasm.CompiledWebhook.compile(text);
@@ -35,13 +73,29 @@ export function createApi(wasm, hostHmac) {
       const summary = problems.map((p) => `${p.type} ${p.path}: ${p.message}`).join("\n");
       throw new PipehookError(`The webhook definition is invalid:\n${summary}`, problems);
     }
-    const secret = unwrapDefinition(webhook)?.authenticationConfiguration?.SecretToken;
-    entry = { handle, secret: handle.authentication === "GITHUB_HMAC" ? secret : undefined };
+    const secret = definition?.authenticationConfiguration?.SecretToken;
+    return new CompiledWebhook(handle, handle.authentication === "GITHUB_HMAC" ? secret : undefined);
+  }
+
+  // Definitions passed to evaluateDelivery as plain data, compiled once and keyed by their JSON
+  // text (so a definition edited in place is recompiled, never served stale).
+  const compiled = new Map();
+
+  function cachedCompile(webhook) {
+    const definition = unwrapDefinition(webhook);
+    const text = JSON.stringify(definition ?? null);
+    let entry = compiled.get(text);
+    if (entry) {
+      compiled.delete(text); // re-insert: Map order is our LRU order
+      compiled.set(text, entry);
+      return entry;
+    }
+    entry = compileText(text, definition);
     compiled.set(text, entry);
     if (compiled.size > CACHE_LIMIT) {
       const [oldestKey, oldest] = compiled.entries().next().value;
       compiled.delete(oldestKey);
-      oldest.handle.free();
+      oldest.free();
     }
     return entry;
   }
@@ -52,27 +106,9 @@ export function createApi(wasm, hostHmac) {
     return JSON.parse(wasm.validateText(text ?? "null", pipeline === undefined ? undefined : JSON.stringify(pipeline)));
   }
 
-  function evaluateDelivery(webhook, delivery, options = {}) {
-    const { handle, secret } = compile(webhook);
-    const headers = flattenHeaders(delivery?.headers);
-    const body = toBytes(delivery?.body);
-    let sha256, sha1;
-    if (secret !== undefined && hostHmac) {
-      // Hash natively only for the header that will be checked: -256 wins when present.
-      const names = headerNameSet(headers);
-      if (names.has(SIGNATURE_HEADERS.sha256)) sha256 = hostHmac("sha256", secret, body);
-      else if (names.has(SIGNATURE_HEADERS.sha1)) sha1 = hostHmac("sha1", secret, body);
-    }
-    const config = options.actionConfiguration;
-    const decision = handle.evaluate(
-      headers,
-      body,
-      delivery?.sourceIp == null ? undefined : String(delivery.sourceIp),
-      config == null ? undefined : JSON.stringify(stringValues(config)),
-      sha256,
-      sha1,
-    );
-    return JSON.parse(decision);
+  function evaluateDelivery(webhook, delivery, options) {
+    const target = webhook instanceof CompiledWebhook ? webhook : cachedCompile(webhook);
+    return target.evaluateDelivery(delivery, options);
   }
 
   function redactWebhook(item) {
@@ -80,7 +116,7 @@ export function createApi(wasm, hostHmac) {
     return JSON.parse(wasm.redactText(JSON.stringify(item)));
   }
 
-  return { validateWebhook, evaluateDelivery, redactWebhook };
+  return { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook, CompiledWebhook };
 }
 
 // Accepts a WebhookDefinition, a PutWebhook input or a ListWebhookItem.
@@ -108,24 +144,27 @@ function parseProblems(error) {
   return [{ type: "ValidationException", path: "webhook", message: String(error?.message ?? error) }];
 }
 
+// The headers as [name, value, name, value, …] for the core, and which signature header (if any)
+// the core will check, so the host hashes only for that one.
 function flattenHeaders(headers) {
   const flat = [];
-  if (headers == null) return flat;
+  let signature;
+  if (headers == null) return { flat, signature };
   const entries =
     typeof headers.entries === "function" && !Array.isArray(headers) ? headers.entries()
     : Array.isArray(headers) ? headers
     : Object.entries(headers);
   for (const [name, value] of entries) {
     if (value === undefined || value === null) continue;
-    flat.push(String(name), Array.isArray(value) ? value.join(", ") : String(value));
+    const key = String(name);
+    flat.push(key, Array.isArray(value) ? value.join(", ") : String(value));
+    if (signature !== "sha256" && (key.length === 19 || key.length === 15)) {
+      const lower = key.toLowerCase();
+      if (lower === SIGNATURE_HEADERS.sha256) signature = "sha256";
+      else if (lower === SIGNATURE_HEADERS.sha1) signature = "sha1";
+    }
   }
-  return flat;
-}
-
-function headerNameSet(flat) {
-  const names = new Set();
-  for (let i = 0; i < flat.length; i += 2) names.add(flat[i].toLowerCase());
-  return names;
+  return { flat, signature };
 }
 
 const encoder = new TextEncoder();
@@ -138,8 +177,9 @@ function toBytes(body) {
   throw new TypeError("delivery.body must be a string or a Uint8Array");
 }
 
-function stringValues(config) {
+// The action configuration as the core takes it: a JSON object of strings.
+function configurationText(config) {
   const out = {};
   for (const [k, v] of Object.entries(config)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
-  return out;
+  return JSON.stringify(out);
 }

@@ -143,10 +143,29 @@ export interface Decision {
  * Throws a {@link PipehookError} when the definition itself is invalid.
  */
 export function evaluateDelivery(
-  webhook: WebhookDefinition | PutWebhookInput,
+  webhook: WebhookDefinition | PutWebhookInput | ListWebhookItem | CompiledWebhook,
   delivery: Delivery,
   options?: EvaluateOptions,
 ): Decision;
+
+/**
+ * A definition validated and compiled once, for deciding many deliveries without
+ * re-reading the definition each time (what a receiver keeps per webhook).
+ */
+export interface CompiledWebhook {
+  readonly authentication: WebhookAuthenticationType;
+  /** The same decision as `evaluateDelivery(definition, delivery, options)`. */
+  evaluateDelivery(delivery: Delivery, options?: EvaluateOptions): Decision;
+  /** Releases its wasm memory now (otherwise at garbage collection); later calls throw. */
+  free(): void;
+}
+
+/**
+ * Validates and compiles a definition once. Throws a {@link PipehookError} when it is invalid.
+ * `evaluateDelivery(definition, …)` caches compiled definitions too, but serialises the
+ * definition on every call to find (or refresh) its entry; a CompiledWebhook skips that.
+ */
+export function compileWebhook(webhook: WebhookDefinition | PutWebhookInput | ListWebhookItem): CompiledWebhook;
 
 /** A deep copy with every SecretToken replaced by `****`. */
 export function redactWebhook<T>(item: T): T;

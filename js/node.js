@@ -9,7 +9,7 @@ wasm.initSync({ module: readFileSync(new URL("./wasm/pipehook_bg.wasm", import.m
 
 const hostHmac = (algorithm, secret, body) => createHmac(algorithm, secret).update(body).digest();
 
-export const { validateWebhook, evaluateDelivery, redactWebhook } = createApi(wasm, hostHmac);
+export const { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook } = createApi(wasm, hostHmac);
 export { PipehookError };
 /** Node needs no initialisation; kept so code written for the web entry runs unchanged. */
 export async function init() {}

@@ -28,5 +28,6 @@ export function initSync(options) {
 
 export const validateWebhook = (...args) => ready().validateWebhook(...args);
 export const evaluateDelivery = (...args) => ready().evaluateDelivery(...args);
+export const compileWebhook = (...args) => ready().compileWebhook(...args);
 export const redactWebhook = (...args) => ready().redactWebhook(...args);
 export { PipehookError };

@@ -43,7 +43,7 @@ export const pipehook = await importAsUser("pipehook", "node");
 /** The browser/Worker entry, `import init, { initSync, … } from "pipehook/web"` (not yet initialised). */
 export const loadWeb = () => importAsUser("pipehook/web", "web");
 
-export const { validateWebhook, evaluateDelivery, redactWebhook } = pipehook;
+export const { validateWebhook, evaluateDelivery, redactWebhook, PipehookError } = pipehook;
 
 // ---------------------------------------------------------------------------------------------
 // Definitions

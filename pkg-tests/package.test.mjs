@@ -68,7 +68,7 @@ describe("tarball", () => {
 
 describe("entry points", () => {
   test("node_entry_exports_the_api", () => {
-    for (const name of ["validateWebhook", "evaluateDelivery", "redactWebhook"]) {
+    for (const name of ["validateWebhook", "evaluateDelivery", "compileWebhook", "redactWebhook"]) {
       assert.equal(typeof pipehook[name], "function", name);
     }
   });
@@ -132,8 +132,8 @@ describe("types", { timeout: 120_000 }, () => {
   mkdirSync(dir, { recursive: true });
 
   const usage = `
-import { validateWebhook, evaluateDelivery, redactWebhook, PipehookError } from "pipehook";
-import type { PutWebhookInput, WebhookDefinition, Decision, Problem, FilterTrace } from "pipehook";
+import { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook, PipehookError } from "pipehook";
+import type { PutWebhookInput, WebhookDefinition, Decision, Problem, FilterTrace, CompiledWebhook } from "pipehook";
 import init, { initSync } from "pipehook/web";
 
 const input: PutWebhookInput = {
@@ -167,6 +167,13 @@ const expected: string | undefined = decision.filters[0].expected;
 const passed: boolean = decision.filters[0].passed;
 const revision: string | undefined = decision.revision;
 const redacted: PutWebhookInput = redactWebhook(input);
+const compiled: CompiledWebhook = compileWebhook(input);
+const again: Decision = compiled.evaluateDelivery({ headers: {}, body: "{}" }, { actionConfiguration: { Branch: "main" } });
+evaluateDelivery(compiled, { headers: {}, body: "{}" });
+const kind: "GITHUB_HMAC" | "IP" | "UNAUTHENTICATED" = compiled.authentication;
+compiled.free();
+// @ts-expect-error a compiled webhook takes the delivery only
+compiled.evaluateDelivery(input.webhook, { headers: {}, body: "{}" });
 
 try {
   evaluateDelivery(input.webhook, { headers: {}, body: "" });

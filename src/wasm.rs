@@ -84,20 +84,21 @@ impl CompiledWebhook {
         kind.as_str().to_string()
     }
 
-    /// Decides one delivery; the Decision as JSON text. `headers` is a flat
-    /// `[name, value, name, value, …]` list. `sha256`/`sha1` are the body's
+    /// Decides one delivery; the Decision as JSON text. `headers_json` is a flat
+    /// `["name", "value", "name", "value", …]` JSON array (one string crosses into wasm rather
+    /// than one per header). `sha256`/`sha1` are the body's
     /// HMACs if the host computed them.
     #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
         &self,
-        headers: Vec<String>,
+        headers_json: &str,
         body: &[u8],
         source_ip: Option<String>,
         action_configuration_json: Option<String>,
         sha256: Option<Vec<u8>>,
         sha1: Option<Vec<u8>>,
     ) -> Result<String, JsError> {
-        self.decide(self.inner.plan(), headers, body, source_ip, action_configuration_json, sha256, sha1)
+        self.decide(self.inner.plan(), headers_json, body, source_ip, action_configuration_json, sha256, sha1)
     }
 
     /// [`Self::evaluate`] on the whole parsed document, never the single-pass scan: the
@@ -106,14 +107,14 @@ impl CompiledWebhook {
     #[allow(clippy::too_many_arguments)]
     pub fn evaluate_reference(
         &self,
-        headers: Vec<String>,
+        headers_json: &str,
         body: &[u8],
         source_ip: Option<String>,
         action_configuration_json: Option<String>,
         sha256: Option<Vec<u8>>,
         sha1: Option<Vec<u8>>,
     ) -> Result<String, JsError> {
-        self.decide(None, headers, body, source_ip, action_configuration_json, sha256, sha1)
+        self.decide(None, headers_json, body, source_ip, action_configuration_json, sha256, sha1)
     }
 }
 
@@ -122,15 +123,20 @@ impl CompiledWebhook {
     fn decide(
         &self,
         plan: Option<&ScanPlan>,
-        headers: Vec<String>,
+        headers_json: &str,
         body: &[u8],
         source_ip: Option<String>,
         action_configuration_json: Option<String>,
         sha256: Option<Vec<u8>>,
         sha1: Option<Vec<u8>>,
     ) -> Result<String, JsError> {
-        let pairs: Vec<(String, String)> =
-            headers.chunks_exact(2).map(|p| (p[0].clone(), p[1].clone())).collect();
+        let flat: Vec<String> = serde_json::from_str(headers_json)
+            .map_err(|e| JsError::new(&format!("headers must be a JSON array of strings: {e}")))?;
+        let mut pairs: Vec<(String, String)> = Vec::with_capacity(flat.len() / 2);
+        let mut flat = flat.into_iter();
+        while let (Some(name), Some(value)) = (flat.next(), flat.next()) {
+            pairs.push((name, value));
+        }
         let configuration: BTreeMap<String, String> = match action_configuration_json {
             Some(text) => serde_json::from_str(&text).map_err(|e| {
                 JsError::new(&format!("actionConfiguration must be an object of strings: {e}"))
