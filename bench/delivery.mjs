@@ -7,7 +7,7 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { verify } from "@octokit/webhooks-methods";
 import { JSONPath } from "jsonpath-plus";
-import { evaluateDelivery } from "../dist/node.js";
+import { evaluateDelivery, compileWebhook } from "../dist/node.js";
 import * as wasm from "../dist/wasm/pipehook.js";
 import { createApi } from "../dist/api.js";
 import { payloads, webhookFor, ACTION_CONFIGURATION, SECRET, sign, median, min, max, formatTime, OUT } from "./lib.mjs";
@@ -44,6 +44,15 @@ export const CANDIDATES = [
     id: "pipehook",
     label: "pipehook `evaluateDelivery` (Node entry: node:crypto HMAC, single-pass scan)",
     make: (hook) => (body, sig) => decide({ evaluateDelivery }, hook, { "x-hub-signature-256": sig, "x-github-event": "push" }, body),
+  },
+  {
+    id: "pipehook-compiled",
+    label: "pipehook `compileWebhook(…).evaluateDelivery` (the same, definition compiled once by the caller)",
+    make: (hook) => {
+      const compiled = compileWebhook(hook);
+      const options = { actionConfiguration: ACTION_CONFIGURATION };
+      return (body, sig) => compiled.evaluateDelivery({ headers: { "x-hub-signature-256": sig, "x-github-event": "push" }, body }, options).outcome === "accepted";
+    },
   },
   {
     id: "pipehook-dom",
