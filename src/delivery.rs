@@ -192,11 +192,11 @@ fn describe_selection(selected: &[Value], total: usize) -> String {
 /// The source revision a payload names: a push's `after`, a pull request's
 /// head commit, a release's tag, a workflow run's head commit, or a ref.
 pub fn source_revision(payload: &Value) -> Option<String> {
-    const CANDIDATES: [&str; 6] =
-        ["/after", "/pull_request/head/sha", "/workflow_run/head_sha", "/release/tag_name", "/head_commit/id", "/ref"];
-    CANDIDATES
+    // Member by member rather than Value::pointer, which re-splits and unescapes the pointer text
+    // on every delivery; the same list the scan plan keeps values for.
+    crate::scan::REVISION_PATHS
         .iter()
-        .find_map(|p| payload.pointer(p).and_then(Value::as_str))
+        .find_map(|path| path.iter().try_fold(payload, |v, name| v.get(*name)).and_then(Value::as_str))
         .filter(|s| !s.is_empty())
         .map(str::to_string)
 }

@@ -62,7 +62,7 @@ impl Default for ScanPlan {
     }
 }
 
-/// The JSON pointers [`crate::source_revision`] reads, as name steps.
+/// The members [`crate::source_revision`] reads, in its order of preference, as name steps.
 pub(crate) const REVISION_PATHS: [&[&str]; 6] = [
     &["after"],
     &["pull_request", "head", "sha"],
