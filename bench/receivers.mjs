@@ -2,8 +2,15 @@
 // a minimal JS Worker under Miniflare, and pipehook's Worker under Miniflare (filtered and
 // accepted deliveries), 9 KB signed push, interleaved rounds. Writes out/receivers.json.
 // Everything listens on 127.0.0.1 only and is stopped at the end.
+//
+// CPU per request (goal 3): workerd's own clock stands still while a Worker runs, so the
+// CPU is measured from outside: the server process's utime + stime (/proc/<pid>/stat)
+// over each wrk run, divided by the requests wrk completed. For a Worker that is the whole
+// workerd process (HTTP, Miniflare's entry worker, the KV simulator, the isolate): an upper
+// bound on what Cloudflare bills, and the minimal JS Worker measured the same way shows
+// the share that is not the Worker's own.
 import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { writeFileSync, mkdirSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { payloads, sign, median, min, max, ROOT, OUT, DATA, SECRET } from "./lib.mjs";
@@ -18,6 +25,43 @@ writeFileSync(bodyFile, push.body);
 const sig = sign(push.body);
 const result = { duration: DURATION, rounds: ROUNDS, connections: 10, threads: 2, targets: {}, notes: [] };
 const stops = [];
+
+const TICK_MS = 1000 / Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
+
+/**
+ * CPU a process has used in ms: utime + stime, plus its reaped children's (adnanh/webhook
+ * runs a command per accepted delivery); NaN when it cannot be read (not Linux, gone).
+ */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime, stime, cutime, cstime: fields 14 to 17 of proc(5)'s stat.
+    return fields.slice(11, 15).reduce((a, f) => a + Number(f), 0) * TICK_MS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Pids of this process's children named `comm` (workerd is spawned by Miniflare). */
+function children(comm) {
+  const out = [];
+  let dirs = [];
+  try {
+    dirs = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const d of dirs) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && name === comm) out.push(Number(d));
+    } catch {}
+  }
+  return out;
+}
 
 function have(cmd) {
   return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -55,14 +99,15 @@ async function startAdnanh() {
   const hooksFile = path.join(DATA, "adnanh-hooks.json");
   writeFileSync(hooksFile, JSON.stringify([hook("accept", "refs/heads/master"), hook("filter", "refs/heads/other")]));
   const child = spawn("webhook", ["-hooks", hooksFile, "-ip", "127.0.0.1", "-port", String(port)], { stdio: "ignore" });
+  const pid = child.pid;
   stops.push(() => child.kill("SIGTERM"));
   const base = `http://127.0.0.1:${port}/hooks`;
   await waitFor(`http://127.0.0.1:${port}/`);
   const a = await post(`${base}/accept`), f = await post(`${base}/filter`);
   result.notes.push(`adnanh/webhook: accepted answers ${a.status} "${(await a.text()).trim()}", filtered ${f.status} "${(await f.text()).trim()}"`);
   return [
-    { id: "adnanh-filtered", label: "adnanh/webhook 2.8 (HMAC + 3 value rules), filtered", url: `${base}/filter` },
-    { id: "adnanh-accepted", label: "adnanh/webhook 2.8, accepted (runs /bin/true)", url: `${base}/accept` },
+    { id: "adnanh-filtered", label: "adnanh/webhook 2.8 (HMAC + 3 value rules), filtered", url: `${base}/filter`, pid },
+    { id: "adnanh-accepted", label: "adnanh/webhook 2.8, accepted (runs /bin/true)", url: `${base}/accept`, pid },
   ];
 }
 
@@ -78,27 +123,30 @@ async function startMiniflare(options) {
     port: 0,
     ...options,
   });
+  const before = new Set(children("workerd"));
   const url = await mf.ready;
   stops.push(() => mf.dispose());
-  return { mf, url: url.href.replace(/\/$/, "") };
+  // The workerd this instance started: the one child that was not there before.
+  const pid = children("workerd").find((p) => !before.has(p));
+  return { mf, url: url.href.replace(/\/$/, ""), pid };
 }
 
 async function startMinimalWorker() {
-  const { url } = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/min-worker.js") });
+  const { url, pid } = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/min-worker.js") });
   const r = await post(url);
   const body = await r.json();
   if (body.outcome !== "accepted") throw new Error("minimal worker did not accept");
-  return [{ id: "js-worker", label: "minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare", url }];
+  return [{ id: "js-worker", label: "minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare", url, pid }];
 }
 
-async function startPipehookWorker() {
+async function startPipehookWorker({ suffix = "", label = "", vars = {}, accepted = true } = {}) {
   const script = path.join(ROOT, "worker/build/index.js");
   if (!existsSync(script)) return result.notes.push("pipehook Worker not built (worker/build/index.js missing): not measured");
   const { callApi, pipelineDeclaration } = await import("../worker-tests/lib/worker.mjs");
-  const { url } = await startMiniflare({
+  const { url, pid } = await startMiniflare({
     scriptPath: script,
     kvNamespaces: ["PIPEHOOK"],
-    bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" },
+    bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", ...vars },
   });
   const ok = (r, what) => {
     if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.text}`);
@@ -118,15 +166,20 @@ async function startPipehookWorker() {
   const accept = await put("bench-accept", "refs/heads/{Branch}");
   const filter = await put("bench-filter", "refs/heads/other");
   const a = await post(accept), f = await post(filter);
-  result.notes.push(`pipehook Worker: accepted answers ${a.status} ${(await a.text()).slice(0, 120)}; filtered ${f.status} ${(await f.text()).slice(0, 120)}`);
+  if (!suffix) result.notes.push(`pipehook Worker: accepted answers ${a.status} ${(await a.text()).slice(0, 120)}; filtered ${f.status} ${(await f.text()).slice(0, 120)}`);
   if (a.status !== 200 || f.status !== 200) throw new Error("pipehook Worker did not answer 200");
   return [
-    { id: "pipehook-filtered", label: "pipehook Worker, filtered (no write), Miniflare", url: filter },
-    { id: "pipehook-accepted", label: "pipehook Worker, accepted (execution stored in KV), Miniflare", url: accept },
+    { id: `pipehook-filtered${suffix}`, label: `pipehook Worker, filtered (no write)${label}, Miniflare`, url: filter, pid },
+    ...(accepted ? [{ id: `pipehook-accepted${suffix}`, label: `pipehook Worker, accepted (execution stored in KV)${label}, Miniflare`, url: accept, pid }] : []),
   ];
 }
 
-function wrk(url) {
+const startPipehook = () => startPipehookWorker();
+/** The Worker with its per-isolate view memo off: one KV read per delivery. */
+const startPipehookWorkerOneRead = () =>
+  startPipehookWorker({ suffix: "-1read", label: ", memo off (DELIVERY_CACHE_MS=0: one KV read per delivery)", vars: { DELIVERY_CACHE_MS: "0" } });
+function wrk(url, pid) {
+  const cpuBefore = pid ? cpuMs(pid) : NaN;
   const r = spawnSync("wrk", ["-t2", "-c10", `-d${DURATION}s`, "--latency", "-s", path.join(ROOT, "bench/peers/post.lua"), url], {
     env: { ...process.env, BENCH_BODY: bodyFile, BENCH_SIG: sig },
     encoding: "utf8",
@@ -141,7 +194,9 @@ function wrk(url) {
   };
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors:.*/.exec(out)?.[0] ?? "";
-  return { rps, p50: p(50), p99: p(99), non2xx, errors };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const cpuPerRequestMs = pid && requests > 0 ? (cpuMs(pid) - cpuBefore) / requests : NaN;
+  return { rps, p50: p(50), p99: p(99), non2xx, errors, requests, cpuPerRequestMs };
 }
 
 async function main() {
@@ -149,7 +204,8 @@ async function main() {
     result.notes.push("wrk not installed (apt-get install wrk): receivers not measured");
   } else {
     const targets = [];
-    for (const start of [startAdnanh, startMinimalWorker, startPipehookWorker]) {
+    const only = process.env.BENCH_RECEIVERS?.split(/[ ,]+/);
+    for (const start of [startAdnanh, startMinimalWorker, startPipehook, startPipehookWorkerOneRead]) {
       try {
         const t = await start();
         if (Array.isArray(t)) targets.push(...t);
@@ -157,19 +213,21 @@ async function main() {
         result.notes.push(`${start.name}: ${e.message}: not measured`);
       }
     }
+    if (only) targets.splice(0, targets.length, ...targets.filter((t) => only.includes(t.id)));
     for (const t of targets) result.targets[t.id] = { label: t.label, runs: [] };
-    for (const t of targets) wrk(t.url); // warm-up (JIT, isolate, KV)
+    for (const t of targets) wrk(t.url, t.pid); // warm-up (JIT, isolate, KV)
     for (let r = 0; r < ROUNDS; r++) {
       for (let k = 0; k < targets.length; k++) {
         const t = targets[(r + k) % targets.length];
-        const run = wrk(t.url);
+        const run = wrk(t.url, t.pid);
         result.targets[t.id].runs.push(run);
-        console.log(`${t.id.padEnd(18)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms${run.non2xx ? `  NON-2XX ${run.non2xx}` : ""} ${run.errors}`);
+        console.log(`${t.id.padEnd(18)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  CPU ${run.cpuPerRequestMs.toFixed(3)} ms/req${run.non2xx ? `  NON-2XX ${run.non2xx}` : ""} ${run.errors}`);
       }
     }
     for (const t of Object.values(result.targets)) {
-      const rps = t.runs.map((r) => r.rps), p99 = t.runs.map((r) => r.p99);
-      Object.assign(t, { rps: { median: median(rps), min: min(rps), max: max(rps) }, p99: { median: median(p99), min: min(p99), max: max(p99) }, non2xx: t.runs.reduce((a, r) => a + r.non2xx, 0) });
+      const rps = t.runs.map((r) => r.rps), p99 = t.runs.map((r) => r.p99), cpu = t.runs.map((r) => r.cpuPerRequestMs).filter(Number.isFinite);
+      const stats = (v) => ({ median: median(v), min: min(v), max: max(v) });
+      Object.assign(t, { rps: stats(rps), p99: stats(p99), cpuPerRequestMs: cpu.length ? stats(cpu) : null, non2xx: t.runs.reduce((a, r) => a + r.non2xx, 0) });
     }
   }
   mkdirSync(OUT, { recursive: true });
