@@ -133,8 +133,12 @@ describe("pipelines", () => {
   });
 
   it("start_pipeline_execution_is_listed_and_gettable", async () => {
+    const started = Date.now();
     const { pipelineExecutionId } = await client.send(new StartPipelineExecutionCommand({ name: "app" }));
-    assert.match(pipelineExecutionId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // A version 7 UUID: its first 48 bits are the start time (store.rs keys the execution by it).
+    assert.match(pipelineExecutionId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const at = parseInt(pipelineExecutionId.replace("-", "").slice(0, 12), 16);
+    assert.ok(at >= started - 1000 && at <= Date.now() + 1000, `${at} is the start time`);
     const got = await client.send(new GetPipelineExecutionCommand({ pipelineName: "app", pipelineExecutionId }));
     assert.equal(got.pipelineExecution.status, "InProgress");
     assert.equal(got.pipelineExecution.trigger.triggerType, "StartPipelineExecution");

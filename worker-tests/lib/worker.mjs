@@ -18,7 +18,8 @@ export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 /** Every SecretToken the suite uses contains this marker, so a leak is easy to find. */
 export const SECRET_MARKER = "phk-secret-";
 
-export async function startWorker({ persist = false } = {}) {
+/** `vars`: extra bindings, e.g. `{ DELIVERY_CACHE_MS: "0" }`. */
+export async function startWorker({ persist = false, vars = {} } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: path.join(repoRoot, "worker/build/index.js"),
@@ -34,6 +35,7 @@ export async function startWorker({ persist = false } = {}) {
       AWS_ACCOUNT_ID: ACCOUNT,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      ...vars,
     },
     assets: {
       directory: path.join(repoRoot, "www"),

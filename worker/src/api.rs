@@ -206,7 +206,12 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         let origin = cfg.public_url.unwrap_or_else(|| url.origin().ascii_serialization());
         let ctx =
             Ctx { store: Store::new(kv), region: cfg.region, account: cfg.account, origin, now_ms, caller };
-        dispatch(&ctx, operation, input).await
+        // Deliveries in this isolate read afresh what this request may change
+        // (delivery.rs): views read before or during it are forgotten after it.
+        crate::delivery::forget_views();
+        let result = dispatch(&ctx, operation, input).await;
+        crate::delivery::forget_views();
+        result
     }
     .await;
 

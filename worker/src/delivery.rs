@@ -1,42 +1,313 @@
 //! The webhook endpoint: `POST /trigger?t=<token>&v=1` (SPEC §2).
 //!
-//! Look up the webhook by token, read the body (at most 25 MB), let the core
-//! decide ([`pipehook::evaluate_delivery`]), and on acceptance store a pipeline
-//! execution and `lastTriggered` before answering 200.
+//! A delivery, in order:
+//! - the body is read (at most 25 MB; one ArrayBuffer when `Content-Length` is
+//!   declared) while the token is resolved: from this isolate's memo when it
+//!   read the token's view less than `DELIVERY_CACHE_MS` ago (default 1000,
+//!   `0` turns the memo off), else with one KV read of `token/<token>`, the
+//!   [`DeliveryView`] holding the definition and the target action's
+//!   configuration (`views.rs`);
+//! - nothing is validated or parsed per delivery: a view this isolate has
+//!   already seen (the same text) is reused as is, and a definition is
+//!   compiled once per isolate per record revision;
+//! - the GitHub HMAC is computed by Web Crypto over the request's own buffer
+//!   (`webcrypto.rs`), with a key imported once per cached definition, and
+//!   then the body is copied into wasm: two copies at most;
+//! - the core decides ([`pipehook::evaluate_delivery`]); an accepted delivery
+//!   stores its execution (one KV write) and, at most once a second per webhook
+//!   and isolate, `lastTriggered`, both before answering 200.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use pipehook::{Delivery, Outcome, ValidWebhook, WebhookAuthenticationType};
+use futures_util::future::join;
+use js_sys::{ArrayBuffer, Uint8Array};
+use pipehook::{Decision, Delivery, Outcome, ValidWebhook, WebhookAuthenticationType};
 use serde_json::{json, Value};
-use worker::{Env, Request, Response};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use worker::worker_sys::web_sys;
+use worker::{Context, Env, Response};
 
-use crate::ops::executions::{record_execution, Source, Trigger};
-use crate::store::{Store, WebhookRecord};
-use crate::{config, read_body, Body, KV_BINDING};
+use crate::ops::executions::{record_execution, Source, Target, Trigger};
+use crate::store::{DeliveryView, PipelineSnapshot, Store, TokenEntry};
+use crate::webcrypto::{self, GithubHash};
+use crate::{config, views, Body, KV_BINDING};
 
 /// GitHub's own maximum payload.
 pub const MAX_DELIVERY_BYTES: usize = 25 * 1024 * 1024;
+/// How long this isolate trusts a view it read, unless `DELIVERY_CACHE_MS` says otherwise.
+const DEFAULT_CACHE_MS: f64 = 1000.0;
+/// KV allows about one write per second per key: `lastTriggered` is written no more often.
+const TRIGGERED_EVERY_MS: f64 = 1000.0;
+/// A token resolved through the records is republished as a view at most this often per isolate.
+const REPUBLISH_EVERY_MS: f64 = 10_000.0;
+/// Bound on each per-isolate map; reaching it empties the map (300 webhooks is the quota).
+const MEMO_ENTRIES: usize = 1024;
 
-thread_local! {
-    /// Compiled definitions per isolate, keyed by the record's `rev` (new on every write).
-    static COMPILED: RefCell<HashMap<String, Rc<ValidWebhook>>> = RefCell::new(HashMap::new());
+/// A webhook ready for deliveries: compiled, with its pipeline as of the view.
+struct Hot {
+    webhook: Rc<ValidWebhook>,
+    pipeline: Option<PipelineSnapshot>,
+    /// Web Crypto HMAC keys for the secret, imported on first use.
+    keys: RefCell<Vec<(GithubHash, JsValue)>>,
 }
 
-fn compiled(record: &WebhookRecord) -> Result<Rc<ValidWebhook>, Vec<pipehook::Problem>> {
-    if let Some(hit) = COMPILED.with(|c| c.borrow().get(&record.rev).cloned()) {
+struct MemoView {
+    /// The view's KV text: an unchanged text is the same view, not parsed again.
+    text: String,
+    hot: Rc<Hot>,
+    read_ms: f64,
+}
+
+#[derive(Default)]
+struct Memo {
+    /// Moves on every API request, before and after it runs, so a view read
+    /// before a write in this isolate is never memoised after that write.
+    generation: u64,
+    views: HashMap<String, MemoView>,
+    /// Compiled definitions by record revision (new on every PutWebhook).
+    compiled: HashMap<String, Rc<ValidWebhook>>,
+    /// When this isolate last wrote `triggered/<token>`.
+    triggered: HashMap<String, f64>,
+    /// When this isolate last republished the view of a token resolved through the records.
+    republished: HashMap<String, f64>,
+}
+
+struct Settings {
+    cache_ms: f64,
+}
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+    static SETTINGS: OnceCell<Settings> = const { OnceCell::new() };
+}
+
+fn settings(env: &Env) -> f64 {
+    SETTINGS.with(|s| {
+        s.get_or_init(|| {
+            let cache_ms = env
+                .var("DELIVERY_CACHE_MS")
+                .ok()
+                .and_then(|v| v.to_string().trim().parse::<f64>().ok())
+                .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                .unwrap_or(DEFAULT_CACHE_MS);
+            Settings { cache_ms }
+        })
+        .cache_ms
+    })
+}
+
+/// Forgets every memoised view: called by the API around every request, so
+/// writes made through this isolate reach its next delivery at once.
+pub fn forget_views() {
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        m.generation += 1;
+        m.views.clear();
+    });
+}
+
+fn bounded_insert<V>(map: &mut HashMap<String, V>, key: &str, value: V) {
+    if map.len() >= MEMO_ENTRIES && !map.contains_key(key) {
+        map.clear();
+    }
+    map.insert(key.to_string(), value);
+}
+
+fn compiled(rev: &str, definition: &Value) -> Result<Rc<ValidWebhook>, Vec<pipehook::Problem>> {
+    if let Some(hit) = MEMO.with(|m| m.borrow().compiled.get(rev).cloned()) {
         return Ok(hit);
     }
-    let valid = Rc::new(pipehook::validate_webhook_definition(&record.definition, None)?);
-    COMPILED.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= 256 {
-            c.clear();
-        }
-        c.insert(record.rev.clone(), valid.clone());
-    });
+    let valid = Rc::new(pipehook::validate_webhook_definition(definition, None)?);
+    MEMO.with(|m| bounded_insert(&mut m.borrow_mut().compiled, rev, valid.clone()));
     Ok(valid)
+}
+
+impl Hot {
+    fn of(view: &DeliveryView) -> Option<Hot> {
+        Some(Hot {
+            webhook: compiled(&view.rev, &view.definition).ok()?,
+            pipeline: view.pipeline.clone(),
+            keys: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// The body's MAC by Web Crypto, or `None` (the core then computes it).
+    async fn sign(&self, hash: GithubHash, secret: &str, data: &JsValue) -> Option<Vec<u8>> {
+        let cached = self.keys.borrow().iter().find(|(h, _)| *h == hash).map(|(_, k)| k.clone());
+        let key = match cached {
+            Some(k) => k,
+            None => {
+                let k = webcrypto::hmac_key(hash, secret.as_bytes()).await?;
+                self.keys.borrow_mut().push((hash, k.clone()));
+                k
+            }
+        };
+        webcrypto::sign(&key, data).await
+    }
+}
+
+enum Resolved {
+    Found(Rc<Hot>),
+    Unknown,
+    Unavailable(&'static str),
+    /// The stored view or definition no longer reads or validates.
+    Broken,
+}
+
+/// The webhook a token names: memo, else one KV read (`token/<token>`).
+async fn resolve(store: &Store, token: &str, env: &Env, ctx: &Context) -> Resolved {
+    let cache_ms = settings(env);
+    let now = js_sys::Date::now();
+    let (generation, fresh) = MEMO.with(|m| {
+        let m = m.borrow();
+        let fresh = m.views.get(token).filter(|v| now - v.read_ms < cache_ms).map(|v| v.hot.clone());
+        (m.generation, fresh)
+    });
+    if let Some(hot) = fresh {
+        return Resolved::Found(hot);
+    }
+    let text = match store.token_entry(token).await {
+        Err(_) => return Resolved::Unavailable("lookup"),
+        Ok(None) => return Resolved::Unknown,
+        Ok(Some(text)) => text,
+    };
+    let seen = MEMO.with(|m| m.borrow().views.get(token).filter(|v| v.text == text).map(|v| v.hot.clone()));
+    let hot = match seen {
+        Some(hot) => hot,
+        None => match TokenEntry::parse(&text) {
+            Err(_) => return Resolved::Broken,
+            Ok(TokenEntry::Name(name)) => return resolve_by_records(store, token, &name, ctx).await,
+            Ok(TokenEntry::View(view)) => match Hot::of(&view) {
+                Some(hot) => Rc::new(hot),
+                None => return Resolved::Broken,
+            },
+        },
+    };
+    if cache_ms > 0.0 {
+        MEMO.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.generation == generation {
+                bounded_insert(&mut m.views, token, MemoView { text, hot: hot.clone(), read_ms: now });
+            }
+        });
+    }
+    Resolved::Found(hot)
+}
+
+/// A token that names a webhook rather than holding its view (written before
+/// views existed, or left by a concurrent write: `views.rs`): the records
+/// decide, and the view is republished for the next deliveries.
+async fn resolve_by_records(store: &Store, token: &str, name: &str, ctx: &Context) -> Resolved {
+    let record = match store.webhook(name).await {
+        Err(_) => return Resolved::Unavailable("lookup"),
+        // A token left by a delete or by a replaced create resolves to nothing.
+        Ok(Some(record)) if record.token == token => record,
+        Ok(_) => return Resolved::Unknown,
+    };
+    let pipeline = match store.pipeline(record.target_pipeline()).await {
+        Err(_) => return Resolved::Unavailable("pipeline"),
+        Ok(p) => p,
+    };
+    let view = views::view_of(name, &record, pipeline.as_ref());
+    let Some(hot) = Hot::of(&view) else { return Resolved::Broken };
+    let now = js_sys::Date::now();
+    let due = MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let due = m.republished.get(token).is_none_or(|at| now - at >= REPUBLISH_EVERY_MS);
+        if due {
+            bounded_insert(&mut m.republished, token, now);
+        }
+        due
+    });
+    if due {
+        // After the answer, which does not depend on it; publish() checks the
+        // view against the records again, so a racing API write always wins.
+        let (store, token) = (store.clone(), token.to_string());
+        ctx.wait_until(async move {
+            let _ = views::publish(&store, &token, &view).await;
+        });
+    }
+    Resolved::Found(Rc::new(hot))
+}
+
+/// A delivery body as read: still the request's ArrayBuffer (declared length),
+/// or bytes in wasm (streamed).
+enum RawBody {
+    Js(ArrayBuffer),
+    Wasm(Vec<u8>),
+}
+
+enum BodyError {
+    TooLarge,
+    Unreadable,
+}
+
+/// Reads at most `MAX_DELIVERY_BYTES`, refusing a larger body from
+/// `Content-Length` before reading anything, or as soon as a stream passes it.
+async fn read_delivery_body(req: &web_sys::Request) -> Result<RawBody, BodyError> {
+    let declared =
+        req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_DELIVERY_BYTES as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    if req.body().is_none() {
+        return Ok(RawBody::Wasm(Vec::new()));
+    }
+    if declared.is_some() {
+        // HTTP framing bounds the body by the Content-Length just checked: one read.
+        let promise = req.array_buffer().map_err(|_| BodyError::Unreadable)?;
+        let buffer: ArrayBuffer = JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|b| b.dyn_into().ok())
+            .ok_or(BodyError::Unreadable)?;
+        if buffer.byte_length() as usize > MAX_DELIVERY_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        return Ok(RawBody::Js(buffer));
+    }
+    // (A handle on the same JS request, not `Request.clone()`.)
+    let mut streamed = worker::Request::from(<web_sys::Request as Clone>::clone(req));
+    match crate::read_body(&mut streamed, MAX_DELIVERY_BYTES).await {
+        Ok(Body::Complete(bytes)) => Ok(RawBody::Wasm(bytes)),
+        Ok(Body::TooLarge) => Err(BodyError::TooLarge),
+        Err(_) => Err(BodyError::Unreadable),
+    }
+}
+
+/// The body in wasm, and its MAC by Web Crypto when the definition and the
+/// headers ask for one. The MAC is computed before the copy into wasm, so the
+/// request's buffer and the wasm copy are the only two copies ever held.
+async fn body_and_mac(
+    hot: &Hot,
+    body: RawBody,
+    headers: &[(String, String)],
+) -> (Vec<u8>, Option<pipehook::auth::PrecomputedMacs>) {
+    let def = hot.webhook.definition();
+    let wanted = match (&def.authentication_configuration.secret_token, def.authentication) {
+        (Some(secret), WebhookAuthenticationType::GithubHmac) => {
+            GithubHash::wanted(headers).map(|h| (h, secret))
+        }
+        _ => None,
+    };
+    let mac = match (wanted, &body) {
+        (None, _) => None,
+        (Some((hash, secret)), RawBody::Js(buffer)) => {
+            hot.sign(hash, secret.expose(), buffer).await.map(|m| hash.macs(m))
+        }
+        (Some((hash, secret)), RawBody::Wasm(bytes)) => {
+            let copy: JsValue = Uint8Array::from(&bytes[..]).into();
+            hot.sign(hash, secret.expose(), &copy).await.map(|m| hash.macs(m))
+        }
+    };
+    let bytes = match body {
+        RawBody::Js(buffer) => Uint8Array::new(&buffer).to_vec(),
+        RawBody::Wasm(bytes) => bytes,
+    };
+    (bytes, mac)
 }
 
 fn answer(status: u16, body: Value) -> Response {
@@ -56,79 +327,69 @@ fn unavailable(what: &str) -> Response {
     answer(503, json!({"message": format!("Storage is unavailable ({what}); retry the delivery.")}))
 }
 
-pub async fn handle(mut req: Request, env: &Env) -> Response {
-    // The body is read (at most 25 MB, refused early when larger) before any
-    // answer: a server that answers without reading what was sent makes the
-    // connection reset under the sender, who then sees no status at all.
-    let body = match read_body(&mut req, MAX_DELIVERY_BYTES).await {
-        Ok(Body::Complete(b)) => b,
-        Ok(Body::TooLarge) => return too_large(),
-        Err(_) => {
-            return answer(
-                400,
-                json!({"outcome": "malformed", "message": "The request body could not be read."}),
-            )
-        }
-    };
-    let Ok(url) = req.url() else { return unknown() };
-    let mut token = None;
-    let mut version = None;
-    for (k, v) in url.query_pairs() {
+fn too_large() -> Response {
+    answer(413, json!({"message": format!("The delivery exceeds {MAX_DELIVERY_BYTES} bytes.")}))
+}
+
+/// `t` when the URL is a well-formed trigger URL (`?t=<token>&v=1`). The
+/// runtime hands over a serialised absolute URL: its query is all that is read.
+fn token_of(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1.split('#').next()?;
+    let (mut token, mut version) = (None, None);
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         match k.as_ref() {
             "t" => token = Some(v.into_owned()),
             "v" => version = Some(v.into_owned()),
             _ => {}
         }
     }
-    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128 && version.as_deref() == Some("1"))
-    else {
-        return unknown();
-    };
-    let Ok(kv) = env.kv(KV_BINDING) else { return unavailable("binding") };
-    let store = Store::new(kv);
+    token.filter(|t| !t.is_empty() && t.len() <= 128 && version.as_deref() == Some("1"))
+}
 
-    let record = match store.token_name(&token).await {
-        Err(_) => return unavailable("lookup"),
-        Ok(None) => return unknown(),
-        Ok(Some(name)) => match store.webhook(&name).await {
-            Err(_) => return unavailable("lookup"),
-            // A token left by a delete or by a replaced create resolves to nothing.
-            Ok(Some(record)) if record.token == token => record,
-            Ok(_) => return unknown(),
-        },
+pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) -> Response {
+    let token = token_of(url);
+    let store = env.kv(KV_BINDING).ok().map(Store::new);
+    // The body is read (at most 25 MB, refused early when larger) before any
+    // answer: a server that answers without reading what was sent makes the
+    // connection reset under the sender, who then sees no status at all. The
+    // token is resolved meanwhile.
+    let lookup = async {
+        match (&token, &store) {
+            (None, _) => Resolved::Unknown,
+            (Some(_), None) => Resolved::Unavailable("binding"),
+            (Some(t), Some(s)) => resolve(s, t, env, ctx).await,
+        }
     };
+    let (body, resolved) = join(read_delivery_body(&req), lookup).await;
+    let body = match body {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return too_large(),
+        Err(BodyError::Unreadable) => {
+            return answer(
+                400,
+                json!({"outcome": "malformed", "message": "The request body could not be read."}),
+            )
+        }
+    };
+    let hot = match resolved {
+        Resolved::Found(hot) => hot,
+        Resolved::Unknown => return unknown(),
+        Resolved::Unavailable(what) => return unavailable(what),
+        Resolved::Broken => {
+            return answer(500, json!({"message": "The stored webhook definition no longer validates."}))
+        }
+    };
+    let (Some(token), Some(store)) = (token, store) else { return unknown() };
 
-    let Ok(webhook) = compiled(&record) else {
-        return answer(500, json!({"message": "The stored webhook definition no longer validates."}));
-    };
-    let def = webhook.definition();
-    let pipeline = match store.pipeline(&def.target_pipeline).await {
-        Ok(p) => p,
-        Err(_) => return unavailable("pipeline"),
-    };
-    let empty = BTreeMap::new();
-    let declaration: Option<pipehook::PipelineDeclaration> =
-        pipeline.as_ref().and_then(|p| serde_json::from_value(p.pipeline.clone()).ok());
-    let configuration = declaration
-        .as_ref()
-        .and_then(|d| d.source_action(&def.target_action))
-        .map(|a| &a.configuration)
-        .unwrap_or(&empty);
-
-    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let headers: Vec<(String, String)> = worker::Headers(req.headers()).entries().collect();
     // The platform sets CF-Connecting-IP; client-controlled X-Forwarded-For is never read.
     let source_ip = req.headers().get("cf-connecting-ip").ok().flatten();
-    let macs = match (&def.authentication_configuration.secret_token, def.authentication) {
-        (Some(secret), WebhookAuthenticationType::GithubHmac)
-            if body.len() >= crate::webcrypto::NATIVE_FROM_BYTES =>
-        {
-            crate::webcrypto::github_macs(secret.expose(), &headers, &body).await
-        }
-        _ => None,
-    };
+    let (body, macs) = body_and_mac(&hot, body, &headers).await;
+    let empty = Default::default();
+    let configuration = hot.pipeline.as_ref().map(|p| &p.configuration).unwrap_or(&empty);
     let delivery =
         Delivery { headers: &headers, body: &body, source_ip: source_ip.as_deref(), macs: macs.as_ref() };
-    let decision = pipehook::evaluate_delivery(&webhook, &delivery, configuration);
+    let decision = pipehook::evaluate_delivery(&hot.webhook, &delivery, configuration);
 
     match decision.outcome {
         // A failed authentication reveals nothing about the definition.
@@ -144,40 +405,53 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         Outcome::Filtered => {
             answer(200, serde_json::to_value(&decision).unwrap_or_else(|_| json!({"outcome": "filtered"})))
         }
-        Outcome::Accepted => {
-            let Some(pipeline) = pipeline else {
-                return answer(
-                    404,
-                    json!({"outcome": "accepted", "message": format!("Pipeline '{}' no longer exists; nothing was started.", def.target_pipeline)}),
-                );
-            };
-            let cfg = config(env);
-            let arn = format!("arn:aws:codepipeline:{}:{}:webhook:{}", cfg.region, cfg.account, def.name);
-            let now_ms = js_sys::Date::now() as u64;
-            let source =
-                decision.revision.as_deref().map(|r| Source { action: &def.target_action, revision: r });
-            let trigger = Trigger { trigger_type: "Webhook", detail: &arn };
-            // lastTriggered first: its key is the one KV may refuse (one write per
-            // second per key). Refused, nothing is recorded and the sender's retry is
-            // clean; the execution keys are new for every delivery.
-            if store.set_last_triggered(&token, now_ms as f64 / 1000.0).await.is_err() {
-                return unavailable("lastTriggered");
-            }
-            let id = match record_execution(&store, now_ms, &def.target_pipeline, &pipeline, trigger, source)
-                .await
-            {
-                Ok(id) => id,
-                Err(_) => return unavailable("execution"),
-            };
-            let mut body = json!({"outcome": "accepted", "pipelineExecutionId": id});
-            if let Some(r) = decision.revision {
-                body["revision"] = json!(r);
-            }
-            answer(200, body)
-        }
+        Outcome::Accepted => accepted(&store, env, &token, &hot, decision).await,
     }
 }
 
-fn too_large() -> Response {
-    answer(413, json!({"message": format!("The delivery exceeds {MAX_DELIVERY_BYTES} bytes.")}))
+/// Stores the execution (and `lastTriggered`, at most once a second) before answering 200.
+async fn accepted(store: &Store, env: &Env, token: &str, hot: &Hot, decision: Decision) -> Response {
+    let def = hot.webhook.definition();
+    let Some(pipeline) = &hot.pipeline else {
+        return answer(
+            404,
+            json!({"outcome": "accepted", "message": format!("Pipeline '{}' no longer exists; nothing was started.", def.target_pipeline)}),
+        );
+    };
+    let cfg = config(env);
+    let arn = format!("arn:aws:codepipeline:{}:{}:webhook:{}", cfg.region, cfg.account, def.name);
+    let now_ms = js_sys::Date::now();
+    let source = decision.revision.as_deref().map(|r| Source { action: &def.target_action, revision: r });
+    let trigger = Trigger { trigger_type: "Webhook", detail: &arn };
+    let execution = record_execution(
+        store,
+        now_ms as u64,
+        Target::of_snapshot(&def.target_pipeline, pipeline),
+        trigger,
+        source,
+    );
+    // lastTriggered has a key of its own, which KV lets be written about once a
+    // second: this isolate writes it at most that often, alongside the
+    // execution, and a refused write costs the delivery nothing (the value then
+    // lags the newest delivery by less than a second).
+    let due = MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let due = m.triggered.get(token).is_none_or(|at| now_ms - at >= TRIGGERED_EVERY_MS);
+        if due {
+            bounded_insert(&mut m.triggered, token, now_ms);
+        }
+        due
+    });
+    let triggered = async {
+        if due && store.set_last_triggered(token, now_ms / 1000.0).await.is_err() {
+            MEMO.with(|m| m.borrow_mut().triggered.remove(token));
+        }
+    };
+    let (execution, ()) = join(execution, triggered).await;
+    let Ok(id) = execution else { return unavailable("execution") };
+    let mut body = json!({"outcome": "accepted", "pipelineExecutionId": id});
+    if let Some(r) = decision.revision {
+        body["revision"] = json!(r);
+    }
+    answer(200, body)
 }

@@ -5,6 +5,7 @@
 //! stores (Workers KV) and answers.
 
 use futures_util::StreamExt;
+use worker::worker_sys::web_sys;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 mod api;
@@ -12,6 +13,7 @@ mod delivery;
 mod ops;
 mod sigv4;
 mod store;
+mod views;
 mod webcrypto;
 
 /// The KV namespace binding holding all state.
@@ -20,15 +22,30 @@ pub(crate) const KV_BINDING: &str = "PIPEHOOK";
 const ASSETS_BINDING: &str = "ASSETS";
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let path = req.path();
-    Ok(match (req.method(), path.as_str()) {
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<Response> {
+    // Deliveries take the runtime's request as it is: the hot path needs none of
+    // what `worker::Request` copies out of it up front (method, URL, `cf`).
+    let url = req.url();
+    if path_of(&url) == "/trigger" {
+        return Ok(if req.method() == "POST" {
+            delivery::handle(req, &url, &env, &ctx).await
+        } else {
+            plain(405, "Webhook deliveries are POSTed to this URL.\n")
+        });
+    }
+    let req = Request::from(req);
+    Ok(match (req.method(), req.path().as_str()) {
         (Method::Post, "/") => api::handle(req, &env).await,
-        (Method::Post, "/trigger") => delivery::handle(req, &env).await,
-        (_, "/trigger") => plain(405, "Webhook deliveries are POSTed to this URL.\n"),
         (Method::Get | Method::Head, _) => assets(req, &env).await,
         _ => plain(405, "Method not allowed.\n"),
     })
+}
+
+/// The path of an absolute URL as the runtime serialises it (`scheme://host/path?query`).
+fn path_of(url: &str) -> &str {
+    let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or("/")
 }
 
 /// The validator page and its files, from Workers static assets.
@@ -120,12 +137,69 @@ pub(crate) mod ids {
         hex::encode(random::<32>())
     }
 
-    /// A random (version 4) UUID: execution and request ids.
+    /// A random (version 4) UUID: request ids, record revisions, incarnations.
     pub fn uuid() -> String {
         let mut b = random::<16>();
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
+        format_uuid(b)
+    }
+
+    /// An execution id: a version 7 UUID (RFC 9562), whose first 48 bits are the
+    /// start time in epoch milliseconds, so the id alone names the execution's
+    /// listing key (`store.rs`), and 74 random bits.
+    pub fn execution_id(started_ms: u64) -> String {
+        let mut b = random::<16>();
+        b[..6].copy_from_slice(&started_ms.to_be_bytes()[2..]);
+        b[6] = (b[6] & 0x0f) | 0x70;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        format_uuid(b)
+    }
+
+    /// The start time an [`execution_id`] carries; `None` for any other id
+    /// (executions stored before, request input that is not ours).
+    pub fn execution_id_time(id: &str) -> Option<u64> {
+        let b = id.as_bytes();
+        if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[14] != b'7' {
+            return None;
+        }
+        let hex = format!("{}{}", &id[0..8], &id[9..13]);
+        if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        u64::from_str_radix(&hex, 16).ok()
+    }
+
+    fn format_uuid(b: [u8; 16]) -> String {
         let h = hex::encode(b);
         format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn paths_of_runtime_urls() {
+            assert_eq!(crate::path_of("http://127.0.0.1:8787/trigger?t=ab&v=1"), "/trigger");
+            assert_eq!(crate::path_of("https://h.example/"), "/");
+            assert_eq!(crate::path_of("https://h.example"), "/");
+            assert_eq!(crate::path_of("https://h.example/a/b#x"), "/a/b");
+            assert_eq!(crate::path_of("https://h.example/trigger/x?y"), "/trigger/x");
+        }
+
+        #[test]
+        fn execution_ids_carry_their_start_time() {
+            for ms in [0u64, 1, 1_763_830_000_123, (1 << 48) - 1] {
+                let id = execution_id(ms);
+                assert_eq!(id.len(), 36);
+                assert_eq!(&id[14..15], "7");
+                assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
+                assert_eq!(execution_id_time(&id), Some(ms));
+            }
+            assert_eq!(execution_id_time(&uuid()), None);
+            assert_eq!(execution_id_time("not-an-id"), None);
+            assert_eq!(execution_id_time("zzzzzzzz-zzzz-7zzz-8zzz-zzzzzzzzzzzz"), None);
+        }
     }
 }

@@ -6,26 +6,34 @@
 //!
 //! | key | value | written by |
 //! |---|---|---|
-//! | `webhook/<name>` | [`WebhookRecord`] (definition with its SecretToken, token, tags) | PutWebhook, DeleteWebhook, Tag/UntagResource |
-//! | `token/<token>` | the webhook name | PutWebhook on create; never deleted (see below) |
+//! | `webhook/<name>` | [`WebhookRecord`] (definition with its SecretToken, token, tags); list metadata = its target pipeline and token | PutWebhook, DeleteWebhook, Tag/UntagResource |
+//! | `token/<token>` | a [`DeliveryView`] (JSON), or the webhook's name | PutWebhook, DeleteWebhook, every pipeline write (see `views.rs`); never deleted |
 //! | `triggered/<token>` | epoch seconds of the last accepted delivery | deliveries |
 //! | `pipeline/<name>` | [`PipelineRecord`]; list metadata = its summary | pipeline operations |
 //! | `execution/<pipeline>/<incarnation>/<inverted ms>-<id>` | the execution; metadata = its summary | deliveries, StartPipelineExecution |
-//! | `execution-id/<pipeline>/<incarnation>/<id>` | the execution | same |
+//! | `execution-id/<pipeline>/<incarnation>/<id>` | the execution (only executions stored before ids carried their time) | nothing now |
 //! | `client-token/<pipeline>/<incarnation>/<token>` | the execution id | StartPipelineExecution with a clientRequestToken |
 //!
-//! The webhook record is the source of truth: a delivery resolves
-//! `token/<token>` to a name and then requires the record's token to be the
-//! URL's. A token key left behind by a delete (or by a losing concurrent
-//! create) therefore never reaches anything, which is why deletes do not need
-//! to remove it, and a delete racing an update can never leave a live webhook
-//! whose URL does not resolve. `lastTriggered` lives apart from the record so
-//! a delivery never rewrites (and so never reverts) a definition. Executions
-//! are keyed under the pipeline's incarnation, so a pipeline deleted and
-//! created again starts with no executions, without a bulk delete.
+//! The webhook and pipeline records are the source of truth. `token/<token>`
+//! is what a delivery reads, in one KV read: either a [`DeliveryView`] (the
+//! compiled-from definition and the target action's configuration, derived
+//! from both records and rewritten after every write of either, see
+//! `views.rs`), or just the webhook's name, in which case the delivery reads
+//! the records themselves and requires the record's token to be the URL's (a
+//! token left behind by a delete, by a losing concurrent create, or written
+//! before views existed). A delete therefore turns the view back into a name,
+//! and a delete racing an update can never leave a live webhook whose URL
+//! does not resolve. `lastTriggered` lives apart from the record so a delivery
+//! never rewrites (and so never reverts) a definition. Executions are keyed
+//! under the pipeline's incarnation, so a pipeline deleted and created again
+//! starts with no executions, without a bulk delete. An execution id carries
+//! its start time (a version 7 UUID), which names its listing key, so one
+//! write stores it both for listing and for lookup by id.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 use worker::kv::KvStore;
 
 use pipehook::Tag;
@@ -59,6 +67,61 @@ pub struct WebhookRecord {
     pub updated: f64,
 }
 
+impl WebhookRecord {
+    pub fn target_pipeline(&self) -> &str {
+        self.definition.get("targetPipeline").and_then(Value::as_str).unwrap_or_default()
+    }
+
+    pub fn target_action(&self) -> &str {
+        self.definition.get("targetAction").and_then(Value::as_str).unwrap_or_default()
+    }
+}
+
+/// What a delivery needs, in the one key it reads (`token/<token>`): the
+/// webhook as of record `rev`, and its target pipeline as of `pipeline`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    pub name: String,
+    pub rev: String,
+    /// The normalised WebhookDefinition, SecretToken included (as in the record).
+    pub definition: Value,
+    /// `None`: the target pipeline does not exist.
+    pub pipeline: Option<PipelineSnapshot>,
+}
+
+/// The part of a pipeline a delivery uses, as of one incarnation and version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineSnapshot {
+    pub incarnation: String,
+    pub version: i64,
+    pub execution_mode: String,
+    /// The target action's configuration (for `{Key}` placeholders); empty if
+    /// the pipeline has no such action in its first stage.
+    pub configuration: BTreeMap<String, String>,
+}
+
+/// What `token/<token>` holds.
+pub enum TokenEntry {
+    View(DeliveryView),
+    /// The webhook's name: resolve through the records.
+    Name(String),
+}
+
+impl TokenEntry {
+    /// Webhook names never start with `{` (`[A-Za-z0-9.@\-_]+`), so a view is told apart by its first byte.
+    pub fn parse(text: &str) -> StoreResult<TokenEntry> {
+        if text.starts_with('{') {
+            serde_json::from_str(text)
+                .map(TokenEntry::View)
+                .map_err(|e| StoreError::Failed(format!("stored delivery view is unreadable: {e}")))
+        } else {
+            Ok(TokenEntry::Name(text.to_string()))
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PipelineRecord {
@@ -72,14 +135,31 @@ pub struct PipelineRecord {
     pub tags: Vec<Tag>,
 }
 
+impl PipelineRecord {
+    pub fn version(&self) -> i64 {
+        self.pipeline.get("version").and_then(Value::as_i64).unwrap_or(1)
+    }
+
+    pub fn execution_mode(&self) -> &str {
+        self.pipeline.get("executionMode").and_then(Value::as_str).unwrap_or("SUPERSEDED")
+    }
+}
+
 /// A page of a listing: items and the cursor of the next page.
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct Store {
     kv: KvStore,
+}
+
+/// Newest first: KV lists keys in byte order.
+fn execution_key(pipeline: &str, incarnation: &str, started_ms: u64, id: &str) -> String {
+    let inverted = 9_999_999_999_999u64.saturating_sub(started_ms);
+    format!("{EXECUTION}{pipeline}/{incarnation}/{inverted:013}-{id}")
 }
 
 const WEBHOOK: &str = "webhook/";
@@ -142,20 +222,54 @@ impl Store {
     }
 
     pub async fn put_webhook(&self, name: &str, record: &WebhookRecord) -> StoreResult<()> {
-        self.put_json(&format!("{WEBHOOK}{name}"), record, None).await
+        // Lets a pipeline write find the views that depend on it from one listing.
+        let metadata = json!({"pipeline": record.target_pipeline(), "token": record.token});
+        self.put_json(&format!("{WEBHOOK}{name}"), record, Some(metadata)).await
     }
 
     pub async fn delete_webhook(&self, name: &str) -> StoreResult<()> {
         Ok(self.kv.delete(&format!("{WEBHOOK}{name}")).await?)
     }
 
+    /// Points a token at a webhook name: deliveries resolve it through the records.
     pub async fn bind_token(&self, token: &str, name: &str) -> StoreResult<()> {
         self.kv.put(&format!("{TOKEN}{token}"), name.to_string())?.execute().await?;
         Ok(())
     }
 
-    pub async fn token_name(&self, token: &str) -> StoreResult<Option<String>> {
+    pub async fn put_view(&self, token: &str, view: &DeliveryView) -> StoreResult<()> {
+        self.put_json(&format!("{TOKEN}{token}"), view, None).await
+    }
+
+    /// The raw text of `token/<token>` ([`TokenEntry::parse`] reads it); raw so a
+    /// delivery can tell an unchanged view from its cached copy without parsing.
+    pub async fn token_entry(&self, token: &str) -> StoreResult<Option<String>> {
         Ok(self.kv.get(&format!("{TOKEN}{token}")).text().await?)
+    }
+
+    /// The names of the webhooks whose record targets `pipeline`.
+    pub async fn webhooks_targeting(&self, pipeline: &str) -> StoreResult<Vec<String>> {
+        let mut names = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.list(WEBHOOK, 1000, cursor).await?;
+            for key in page.items {
+                let name = key.name.strip_prefix(WEBHOOK).unwrap_or_default().to_string();
+                let target =
+                    match key.metadata.as_ref().and_then(|m| m.get("pipeline")).and_then(Value::as_str) {
+                        Some(t) => Some(t.to_string()),
+                        // A record written before it carried metadata: read it.
+                        None => self.webhook(&name).await?.map(|r| r.target_pipeline().to_string()),
+                    };
+                if target.as_deref() == Some(pipeline) {
+                    names.push(name);
+                }
+            }
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => return Ok(names),
+            }
+        }
     }
 
     pub async fn last_triggered(&self, token: &str) -> StoreResult<Option<f64>> {
@@ -236,14 +350,18 @@ impl Store {
         execution: &Value,
         summary: Value,
     ) -> StoreResult<()> {
-        // Newest first: KV lists keys in byte order.
-        let inverted = 9_999_999_999_999u64.saturating_sub(started_ms);
-        let list_key = format!("{EXECUTION}{pipeline}/{incarnation}/{inverted:013}-{id}");
-        self.put_json(&format!("{EXECUTION_ID}{pipeline}/{incarnation}/{id}"), execution, None).await?;
-        self.put_json(&list_key, execution, Some(summary)).await
+        // One write: the id carries `started_ms` (`ids::execution_id`), so GetPipelineExecution
+        // finds this listing key from the id alone.
+        self.put_json(&execution_key(pipeline, incarnation, started_ms, id), execution, Some(summary)).await
     }
 
     pub async fn execution(&self, pipeline: &str, incarnation: &str, id: &str) -> StoreResult<Option<Value>> {
+        if let Some(started_ms) = crate::ids::execution_id_time(id) {
+            if let Some(found) = self.get_json(&execution_key(pipeline, incarnation, started_ms, id)).await? {
+                return Ok(Some(found));
+            }
+        }
+        // Stored before ids carried their time.
         self.get_json(&format!("{EXECUTION_ID}{pipeline}/{incarnation}/{id}")).await
     }
 

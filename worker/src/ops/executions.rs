@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{decode_next_token, encode_next_token, Checks};
 use crate::api::{ApiError, Ctx, OpResult};
 use crate::ids;
-use crate::store::{PipelineRecord, Store, StoreResult};
+use crate::store::{PipelineRecord, PipelineSnapshot, Store, StoreResult};
 
 /// Why an execution started (the model's ExecutionTrigger).
 pub struct Trigger<'a> {
@@ -20,20 +20,48 @@ pub struct Source<'a> {
     pub revision: &'a str,
 }
 
+/// The pipeline an execution belongs to, as of one incarnation and version.
+pub struct Target<'a> {
+    pub name: &'a str,
+    pub incarnation: &'a str,
+    pub version: i64,
+    pub execution_mode: &'a str,
+}
+
+impl<'a> Target<'a> {
+    pub fn of_record(name: &'a str, record: &'a PipelineRecord) -> Self {
+        Self {
+            name,
+            incarnation: &record.incarnation,
+            version: record.version(),
+            execution_mode: record.execution_mode(),
+        }
+    }
+
+    pub fn of_snapshot(name: &'a str, snapshot: &'a PipelineSnapshot) -> Self {
+        Self {
+            name,
+            incarnation: &snapshot.incarnation,
+            version: snapshot.version,
+            execution_mode: &snapshot.execution_mode,
+        }
+    }
+}
+
 /// Records a new InProgress execution of `pipeline` and returns its id.
 /// Nothing runs it: this service stores executions, it does not build.
 pub async fn record_execution(
     store: &Store,
     now_ms: u64,
-    pipeline_name: &str,
-    pipeline: &PipelineRecord,
+    pipeline: Target<'_>,
     trigger: Trigger<'_>,
     source: Option<Source<'_>>,
 ) -> StoreResult<String> {
-    let id = ids::uuid();
+    let id = ids::execution_id(now_ms);
     let now = now_ms as f64 / 1000.0;
-    let version = pipeline.pipeline.get("version").cloned().unwrap_or(json!(1));
-    let mode = pipeline.pipeline.get("executionMode").and_then(Value::as_str).unwrap_or("SUPERSEDED");
+    let pipeline_name = pipeline.name;
+    let version = pipeline.version;
+    let mode = pipeline.execution_mode;
     let trigger = json!({"triggerType": trigger.trigger_type, "triggerDetail": trigger.detail});
     let (source_revisions, artifact_revisions) = match source {
         Some(s) => {
@@ -66,7 +94,7 @@ pub async fn record_execution(
         "executionMode": mode,
         "executionType": "STANDARD",
     });
-    store.put_execution(pipeline_name, &pipeline.incarnation, &id, now_ms, &execution, summary).await?;
+    store.put_execution(pipeline_name, pipeline.incarnation, &id, now_ms, &execution, summary).await?;
     Ok(id)
 }
 
@@ -94,7 +122,8 @@ pub async fn start_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
     }
     let detail = format!("arn:aws:iam::{}:user/{}", ctx.account, ctx.caller);
     let trigger = Trigger { trigger_type: "StartPipelineExecution", detail: &detail };
-    let id = record_execution(&ctx.store, ctx.now_ms, &name, &pipeline, trigger, None).await?;
+    let id =
+        record_execution(&ctx.store, ctx.now_ms, Target::of_record(&name, &pipeline), trigger, None).await?;
     if let Some(t) = &token {
         ctx.store.put_client_token(&name, &pipeline.incarnation, t, &id).await?;
     }

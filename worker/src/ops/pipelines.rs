@@ -8,6 +8,7 @@ use super::{decode_next_token, encode_next_token, Checks};
 use crate::api::{ApiError, Ctx, OpResult};
 use crate::ids;
 use crate::store::PipelineRecord;
+use crate::views;
 
 /// The `pipeline` member, checked by the core; returns it with the name.
 fn declaration(input: &Value) -> Result<(Value, String), ApiError> {
@@ -60,6 +61,8 @@ pub async fn create_pipeline(ctx: &Ctx, input: Value) -> OpResult {
     let now = ctx.now();
     let record = PipelineRecord { pipeline, created: now, updated: now, incarnation: ids::uuid(), tags };
     ctx.store.put_pipeline(&name, &record, summary(&name, &record)).await?;
+    // Webhooks left targeting this name by an earlier DeletePipeline work again.
+    views::refresh_pipeline(&ctx.store, &name, Some(&record)).await?;
     let mut out = json!({ "pipeline": record.pipeline });
     if !record.tags.is_empty() {
         out["tags"] = json!(record.tags);
@@ -98,6 +101,8 @@ pub async fn update_pipeline(ctx: &Ctx, input: Value) -> OpResult {
     pipeline["version"] = json!(version);
     let record = PipelineRecord { pipeline, updated: ctx.now(), ..old };
     ctx.store.put_pipeline(&name, &record, summary(&name, &record)).await?;
+    // The next delivery must see the new configuration (e.g. `{Branch}`).
+    views::refresh_pipeline(&ctx.store, &name, Some(&record)).await?;
     Ok(json!({ "pipeline": record.pipeline }))
 }
 
@@ -106,7 +111,9 @@ pub async fn delete_pipeline(ctx: &Ctx, input: Value) -> OpResult {
     let name = checks.name(&input, "name");
     checks.finish()?;
     // Idempotent; its executions become unreachable with its incarnation (store.rs).
-    ctx.store.delete_pipeline(&name.unwrap_or_default()).await?;
+    let name = name.unwrap_or_default();
+    ctx.store.delete_pipeline(&name).await?;
+    views::refresh_pipeline(&ctx.store, &name, None).await?;
     Ok(json!({}))
 }
 

@@ -69,12 +69,18 @@ async fn store_tags(ctx: &Ctx, arn: &str, resource: &Resource, tags: Vec<Tag>) -
             let mut record = ctx.store.webhook(name).await?.ok_or_else(not_found)?;
             record.tags = tags;
             ctx.store.put_webhook(name, &record).await?;
+            // Tags are not part of a view, but this read-modify-write may have
+            // raced a PutWebhook and written back the older definition.
+            crate::views::refresh_webhook(&ctx.store, name).await?;
         }
         Resource::Pipeline(name) => {
             let mut record = ctx.store.pipeline(name).await?.ok_or_else(not_found)?;
             record.tags = tags;
             let summary = super::pipelines::summary(name, &record);
             ctx.store.put_pipeline(name, &record, summary).await?;
+            // Tags are not part of a view, but this read-modify-write may have
+            // raced an UpdatePipeline and written back the older declaration.
+            crate::views::refresh_pipeline(&ctx.store, name, Some(&record)).await?;
         }
     }
     Ok(())

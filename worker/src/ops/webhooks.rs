@@ -6,21 +6,26 @@ use serde_json::{json, Value};
 use super::{decode_next_token, encode_next_token, Checks};
 use crate::api::{ApiError, Ctx, OpResult};
 use crate::ids;
-use crate::store::WebhookRecord;
+use crate::store::{PipelineRecord, WebhookRecord};
+use crate::views::{self, Published};
 
 /// CodePipeline's quota of webhooks per account and region.
 pub const WEBHOOK_LIMIT: usize = 300;
 
-/// The pipeline a webhook names, if it exists, as the core reads it.
-pub async fn target_pipeline(ctx: &Ctx, name: Option<&str>) -> Result<Option<PipelineDeclaration>, ApiError> {
+/// The pipeline a webhook names, if it exists: its record, and its declaration as the core reads it.
+pub async fn target_pipeline(
+    ctx: &Ctx,
+    name: Option<&str>,
+) -> Result<Option<(PipelineRecord, PipelineDeclaration)>, ApiError> {
     let Some(name) = name.filter(|n| !n.is_empty() && n.len() <= 100 && !n.contains('/')) else {
         return Ok(None);
     };
     match ctx.store.pipeline(name).await? {
         None => Ok(None),
-        Some(rec) => serde_json::from_value(rec.pipeline)
-            .map(Some)
-            .map_err(|e| ApiError::InternalFailure(format!("stored pipeline '{name}' is unreadable: {e}"))),
+        Some(rec) => match serde_json::from_value(rec.pipeline.clone()) {
+            Ok(declaration) => Ok(Some((rec, declaration))),
+            Err(e) => Err(ApiError::InternalFailure(format!("stored pipeline '{name}' is unreadable: {e}"))),
+        },
     }
 }
 
@@ -28,15 +33,15 @@ pub async fn put_webhook(ctx: &Ctx, input: Value) -> OpResult {
     let target = input.pointer("/webhook/targetPipeline").and_then(Value::as_str);
     let pipeline = target_pipeline(ctx, target).await?;
     // Everything is checked before anything is stored.
-    let valid = pipehook::validate_put_webhook(&input, pipeline.as_ref())
+    let valid = pipehook::validate_put_webhook(&input, pipeline.as_ref().map(|(_, d)| d))
         .map_err(|problems| ApiError::from_problems(&problems))?;
-    if pipeline.is_none() {
+    let Some((pipeline, _)) = pipeline else {
         return Err(ApiError::PipelineNotFoundException(format!(
             "Account '{}' does not have a pipeline with name '{}'",
             ctx.account,
             target.unwrap_or_default()
         )));
-    }
+    };
     let definition_model = valid.webhook.definition();
     let name = definition_model.name.clone();
     let definition = serde_json::to_value(definition_model)
@@ -62,7 +67,8 @@ pub async fn put_webhook(ctx: &Ctx, input: Value) -> OpResult {
                 )));
             }
             let token = ids::token();
-            // The token key first: a record is never visible without a resolvable URL.
+            // The token key first (pointing at the name until the view is
+            // published): a record is never visible without a resolvable URL.
             ctx.store.bind_token(&token, &name).await?;
             WebhookRecord {
                 definition,
@@ -75,15 +81,16 @@ pub async fn put_webhook(ctx: &Ctx, input: Value) -> OpResult {
         }
     };
     ctx.store.put_webhook(&name, &record).await?;
-    // KV has no compare-and-set: a concurrent create of the same name (another
-    // token) may have won. Say so instead of answering a URL that is not live.
-    match ctx.store.webhook(&name).await? {
-        Some(now_stored) if now_stored.token == record.token => {}
-        _ => {
-            return Err(ApiError::ConcurrentModificationException(format!(
-                "Webhook '{name}' was changed by a concurrent request; retry"
-            )))
-        }
+    // Then what deliveries read (views.rs), checked against the records. KV has
+    // no compare-and-set: a concurrent create of the same name (another token)
+    // may have won, or a concurrent delete removed the record. Say so instead of
+    // answering a URL that is not live. (A concurrent update of the same webhook
+    // or its pipeline only makes deliveries read the records until the next write.)
+    let view = views::view_of(&name, &record, Some(&pipeline));
+    if views::publish(&ctx.store, &record.token, &view).await? == Published::Lost {
+        return Err(ApiError::ConcurrentModificationException(format!(
+            "Webhook '{name}' was changed by a concurrent request; retry"
+        )));
     }
     let last = ctx.store.last_triggered(&record.token).await?;
     Ok(json!({ "webhook": list_item(ctx, &record, last) }))
@@ -117,7 +124,9 @@ pub async fn delete_webhook(ctx: &Ctx, input: Value) -> OpResult {
     // Deleting a missing webhook succeeds, as in AWS.
     if let Some(record) = ctx.store.webhook(&name).await? {
         ctx.store.delete_webhook(&name).await?;
-        // The token key stays (see store.rs); without the record it resolves to nothing.
+        // Then the token (views.rs): its view becomes the bare name, which
+        // without the record resolves to nothing. The key itself stays (store.rs).
+        ctx.store.bind_token(&record.token, &name).await?;
         ctx.store.forget_last_triggered(&record.token).await?;
     }
     Ok(json!({}))
