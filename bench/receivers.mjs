@@ -9,6 +9,11 @@
 // workerd process (HTTP, Miniflare's entry worker, the KV simulator, the isolate): an upper
 // bound on what Cloudflare bills, and the minimal JS Worker measured the same way shows
 // the share that is not the Worker's own.
+//
+// Large deliveries (goal 3): each Worker in a fresh workerd, 1 MB and 25 MB signed pushes one
+// at a time: CPU per delivery the same way, and how much the process's peak RSS (VmHWM) grows
+// with the first 25 MB delivery, in bodies; a Worker that only reads the body as one
+// ArrayBuffer (bench/peers/null-worker.js) is the runtime's own share of both.
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -18,7 +23,8 @@ import { payloads, sign, median, min, max, ROOT, OUT, DATA, SECRET } from "./lib
 const quick = process.env.BENCH_QUICK === "1";
 const DURATION = Number(process.env.BENCH_WRK_SECONDS ?? (quick ? 3 : 8));
 const ROUNDS = Number(process.env.BENCH_WRK_ROUNDS ?? (quick ? 1 : 3));
-const push = payloads()[0];
+const all = payloads();
+const push = all[0];
 mkdirSync(DATA, { recursive: true });
 const bodyFile = path.join(DATA, "push-9KB.json");
 writeFileSync(bodyFile, push.body);
@@ -111,6 +117,15 @@ async function startAdnanh() {
   ];
 }
 
+/** `VmHWM` (peak RSS) of a process in bytes, or NaN. */
+function peakRss(pid) {
+  try {
+    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) * 1024;
+  } catch {
+    return NaN;
+  }
+}
+
 async function startMiniflare(options) {
   const mf = new Miniflare({
     modules: true,
@@ -125,10 +140,11 @@ async function startMiniflare(options) {
   });
   const before = new Set(children("workerd"));
   const url = await mf.ready;
-  stops.push(() => mf.dispose());
+  const stop = () => mf.dispose();
+  stops.push(stop);
   // The workerd this instance started: the one child that was not there before.
   const pid = children("workerd").find((p) => !before.has(p));
-  return { mf, url: url.href.replace(/\/$/, ""), pid };
+  return { mf, url: url.href.replace(/\/$/, ""), pid, stop };
 }
 
 async function startMinimalWorker() {
@@ -139,11 +155,11 @@ async function startMinimalWorker() {
   return [{ id: "js-worker", label: "minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare", url, pid }];
 }
 
-async function startPipehookWorker({ suffix = "", label = "", vars = {}, accepted = true } = {}) {
+async function startPipehookWorker({ suffix = "", label = "", vars = {}, accepted = true, note = !suffix } = {}) {
   const script = path.join(ROOT, "worker/build/index.js");
   if (!existsSync(script)) return result.notes.push("pipehook Worker not built (worker/build/index.js missing): not measured");
   const { callApi, pipelineDeclaration } = await import("../worker-tests/lib/worker.mjs");
-  const { url, pid } = await startMiniflare({
+  const { mf, url, pid, stop } = await startMiniflare({
     scriptPath: script,
     kvNamespaces: ["PIPEHOOK"],
     bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", ...vars },
@@ -166,10 +182,10 @@ async function startPipehookWorker({ suffix = "", label = "", vars = {}, accepte
   const accept = await put("bench-accept", "refs/heads/{Branch}");
   const filter = await put("bench-filter", "refs/heads/other");
   const a = await post(accept), f = await post(filter);
-  if (!suffix) result.notes.push(`pipehook Worker: accepted answers ${a.status} ${(await a.text()).slice(0, 120)}; filtered ${f.status} ${(await f.text()).slice(0, 120)}`);
+  if (note) result.notes.push(`pipehook Worker: accepted answers ${a.status} ${(await a.text()).slice(0, 120)}; filtered ${f.status} ${(await f.text()).slice(0, 120)}`);
   if (a.status !== 200 || f.status !== 200) throw new Error("pipehook Worker did not answer 200");
   return [
-    { id: `pipehook-filtered${suffix}`, label: `pipehook Worker, filtered (no write)${label}, Miniflare`, url: filter, pid },
+    { id: `pipehook-filtered${suffix}`, label: `pipehook Worker, filtered (no write)${label}, Miniflare`, url: filter, pid, mf, stop },
     ...(accepted ? [{ id: `pipehook-accepted${suffix}`, label: `pipehook Worker, accepted (execution stored in KV)${label}, Miniflare`, url: accept, pid }] : []),
   ];
 }
@@ -199,6 +215,66 @@ function wrk(url, pid) {
   return { rps, p50: p(50), p99: p(99), non2xx, errors, requests, cpuPerRequestMs };
 }
 
+/**
+ * Goal 3: one Worker at a time in a fresh workerd (so the first 25 MB delivery's peak RSS
+ * growth is its own): CPU per 1 MB and 25 MB delivery, and that growth in bodies.
+ */
+async function largeDeliveries() {
+  const sizes = all.filter((p) => p.id === "1MB" || p.id === "25MB");
+  const workers = [
+    ["null-worker", "runtime floor: `await request.arrayBuffer()` and answer", async () => {
+      return startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/null-worker.js") });
+    }],
+    ["js-worker", "minimal JS Worker (WebCrypto verify + JSON.parse)", async () => {
+      return startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/min-worker.js") });
+    }],
+    ["pipehook-filtered", "pipehook Worker, filtered (no write)", async () => {
+      const t = await startPipehookWorker({ accepted: false, note: false });
+      return Array.isArray(t) ? t[0] : null;
+    }],
+  ];
+  const out = {};
+  for (const [id, label, start] of workers) {
+    let t;
+    try {
+      t = await start();
+    } catch (e) {
+      result.notes.push(`large deliveries, ${id}: ${e.message}: not measured`);
+      continue;
+    }
+    if (!t) continue;
+    try {
+      const send = async (p) => {
+        const r = await fetch(t.url, { method: "POST", body: p.body, headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": sign(p.body) } });
+        await r.arrayBuffer();
+        if (r.status !== 200) throw new Error(`${p.id}: ${r.status}`);
+      };
+      // Warm-up at both sizes: V8 tiers wasm and JS up only once they run hot.
+      for (let i = 0; i < 20; i++) await send(push);
+      for (const p of sizes) for (let i = 0; i < (p.id === "25MB" ? 0 : 5); i++) await send(p);
+      const entry = { label, sizes: {} };
+      for (const p of sizes) {
+        const n = p.id === "25MB" ? (quick ? 2 : 4) : (quick ? 10 : 30);
+        const hwm0 = peakRss(t.pid), cpu0 = cpuMs(t.pid);
+        let growth = NaN;
+        for (let i = 0; i < n; i++) {
+          await send(p);
+          if (i === 0) growth = (peakRss(t.pid) - hwm0) / p.body.length;
+        }
+        entry.sizes[p.id] = { cpuPerDeliveryMs: (cpuMs(t.pid) - cpu0) / n, deliveries: n, ...(p.id === "25MB" ? { peakRssGrowthBodies: growth } : {}) };
+        console.log(`${id.padEnd(18)} ${p.id.padStart(5)}  CPU ${entry.sizes[p.id].cpuPerDeliveryMs.toFixed(1)} ms/delivery${p.id === "25MB" ? `  peak RSS +${growth.toFixed(2)} bodies` : ""}`);
+      }
+      out[id] = entry;
+    } catch (e) {
+      result.notes.push(`large deliveries, ${id}: ${e.message}: not measured`);
+    } finally {
+      await t.mf.dispose();
+      if (stops.includes(t.stop)) stops.splice(stops.indexOf(t.stop), 1);
+    }
+  }
+  result.large = out;
+}
+
 async function main() {
   if (!have("wrk")) {
     result.notes.push("wrk not installed (apt-get install wrk): receivers not measured");
@@ -224,12 +300,23 @@ async function main() {
         console.log(`${t.id.padEnd(18)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  CPU ${run.cpuPerRequestMs.toFixed(3)} ms/req${run.non2xx ? `  NON-2XX ${run.non2xx}` : ""} ${run.errors}`);
       }
     }
+    const stats = (v) => ({ median: median(v), min: min(v), max: max(v) });
     for (const t of Object.values(result.targets)) {
       const rps = t.runs.map((r) => r.rps), p99 = t.runs.map((r) => r.p99), cpu = t.runs.map((r) => r.cpuPerRequestMs).filter(Number.isFinite);
-      const stats = (v) => ({ median: median(v), min: min(v), max: max(v) });
       Object.assign(t, { rps: stats(rps), p99: stats(p99), cpuPerRequestMs: cpu.length ? stats(cpu) : null, non2xx: t.runs.reduce((a, r) => a + r.non2xx, 0) });
     }
+    // Ratios of req/s per round (every target ran once in each), then their median.
+    result.ratios = {};
+    const T = result.targets;
+    for (const a of Object.keys(T).filter((id) => id.startsWith("pipehook-"))) {
+      const kind = a.includes("accepted") ? "accepted" : "filtered";
+      for (const b of [`adnanh-${kind}`, "js-worker"].filter((id) => T[id])) {
+        const per = T[a].runs.map((r, i) => r.rps / T[b].runs[i]?.rps).filter(Number.isFinite);
+        if (per.length) result.ratios[`${a}/${b}`] = stats(per);
+      }
+    }
   }
+  if (process.env.BENCH_LARGE !== "0") await largeDeliveries();
   mkdirSync(OUT, { recursive: true });
   writeFileSync(OUT + "receivers.json", JSON.stringify(result, null, 1));
   for (const n of result.notes) console.log("note:", n);

@@ -186,14 +186,13 @@ async fn resolve(store: &Store, token: &str, env: &Env, ctx: &Context) -> Resolv
             },
         },
     };
-    if cache_ms > 0.0 {
-        MEMO.with(|m| {
-            let mut m = m.borrow_mut();
-            if m.generation == generation {
-                bounded_insert(&mut m.views, token, MemoView { text, hot: hot.clone(), read_ms: now });
-            }
-        });
-    }
+    // Memoised even when the memo is off (then never fresh): an unchanged view is not parsed again.
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.generation == generation {
+            bounded_insert(&mut m.views, token, MemoView { text, hot: hot.clone(), read_ms: now });
+        }
+    });
     Resolved::Found(hot)
 }
 
