@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::worker_sys::web_sys;
-use worker::{Context, Env, Response};
+use worker::{Context, Env};
 
 use crate::ops::executions::{record_execution, Source, Target, Trigger};
 use crate::store::{DeliveryView, PipelineSnapshot, Store, TokenEntry};
@@ -157,8 +157,13 @@ enum Resolved {
     Broken,
 }
 
+/// The KV binding, looked up only when KV is used: a lookup costs several calls into JS.
+fn store(env: &Env) -> Option<Store> {
+    env.kv(KV_BINDING).ok().map(Store::new)
+}
+
 /// The webhook a token names: memo, else one KV read (`token/<token>`).
-async fn resolve(store: &Store, token: &str, env: &Env, ctx: &Context) -> Resolved {
+async fn resolve(token: &str, env: &Env, ctx: &Context) -> Resolved {
     let cache_ms = settings(env);
     let now = js_sys::Date::now();
     let (generation, fresh) = MEMO.with(|m| {
@@ -169,6 +174,7 @@ async fn resolve(store: &Store, token: &str, env: &Env, ctx: &Context) -> Resolv
     if let Some(hot) = fresh {
         return Resolved::Found(hot);
     }
+    let Some(store) = store(env) else { return Resolved::Unavailable("binding") };
     let text = match store.token_entry(token).await {
         Err(_) => return Resolved::Unavailable("lookup"),
         Ok(None) => return Resolved::Unknown,
@@ -179,7 +185,7 @@ async fn resolve(store: &Store, token: &str, env: &Env, ctx: &Context) -> Resolv
         Some(hot) => hot,
         None => match TokenEntry::parse(&text) {
             Err(_) => return Resolved::Broken,
-            Ok(TokenEntry::Name(name)) => return resolve_by_records(store, token, &name, ctx).await,
+            Ok(TokenEntry::Name(name)) => return resolve_by_records(&store, token, &name, ctx).await,
             Ok(TokenEntry::View(view)) => match Hot::of(&view) {
                 Some(hot) => Rc::new(hot),
                 None => return Resolved::Broken,
@@ -249,11 +255,12 @@ enum BodyError {
 async fn read_delivery_body(req: &web_sys::Request) -> Result<RawBody, BodyError> {
     let declared =
         req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_DELIVERY_BYTES as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    if req.body().is_none() {
-        return Ok(RawBody::Wasm(Vec::new()));
+    match declared {
+        Some(n) if n > MAX_DELIVERY_BYTES as u64 => return Err(BodyError::TooLarge),
+        Some(0) => return Ok(RawBody::Wasm(Vec::new())),
+        // (`Request.body` is only looked at when there is no length: it makes the runtime build a stream.)
+        None if req.body().is_none() => return Ok(RawBody::Wasm(Vec::new())),
+        _ => {}
     }
     if declared.is_some() {
         // HTTP framing bounds the body by the Content-Length just checked: one read.
@@ -309,24 +316,36 @@ async fn body_and_mac(
     (bytes, mac)
 }
 
-fn answer(status: u16, body: Value) -> Response {
-    let mut body = body;
-    pipehook::redact(&mut body);
-    let headers = worker::Headers::new();
-    let _ = headers.set("content-type", "application/json");
-    Response::builder().with_status(status).with_headers(headers).fixed(body.to_string().into_bytes())
+thread_local! {
+    /// `{"content-type": "application/json"}`, the headers of every answer, built once.
+    static JSON_HEADERS: js_sys::Object = {
+        let headers = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&headers, &"content-type".into(), &"application/json".into());
+        headers
+    };
 }
 
-fn unknown() -> Response {
+/// A JSON answer, built as the runtime's own Response (no intermediate copies).
+fn answer(status: u16, body: Value) -> web_sys::Response {
+    let mut body = body;
+    pipehook::redact(&mut body);
+    let init = web_sys::ResponseInit::new();
+    init.set_status(status);
+    JSON_HEADERS.with(|h| init.set_headers(h));
+    web_sys::Response::new_with_opt_str_and_init(Some(&body.to_string()), &init)
+        .unwrap_or_else(|_| crate::plain(500, "The answer could not be built.\n").into())
+}
+
+fn unknown() -> web_sys::Response {
     answer(404, json!({"message": "No webhook is registered at this URL."}))
 }
 
-fn unavailable(what: &str) -> Response {
+fn unavailable(what: &str) -> web_sys::Response {
     // 503 makes the sender retry; nothing was started.
     answer(503, json!({"message": format!("Storage is unavailable ({what}); retry the delivery.")}))
 }
 
-fn too_large() -> Response {
+fn too_large() -> web_sys::Response {
     answer(413, json!({"message": format!("The delivery exceeds {MAX_DELIVERY_BYTES} bytes.")}))
 }
 
@@ -345,18 +364,16 @@ fn token_of(url: &str) -> Option<String> {
     token.filter(|t| !t.is_empty() && t.len() <= 128 && version.as_deref() == Some("1"))
 }
 
-pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) -> Response {
+pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) -> web_sys::Response {
     let token = token_of(url);
-    let store = env.kv(KV_BINDING).ok().map(Store::new);
     // The body is read (at most 25 MB, refused early when larger) before any
     // answer: a server that answers without reading what was sent makes the
     // connection reset under the sender, who then sees no status at all. The
     // token is resolved meanwhile.
     let lookup = async {
-        match (&token, &store) {
-            (None, _) => Resolved::Unknown,
-            (Some(_), None) => Resolved::Unavailable("binding"),
-            (Some(t), Some(s)) => resolve(s, t, env, ctx).await,
+        match &token {
+            None => Resolved::Unknown,
+            Some(t) => resolve(t, env, ctx).await,
         }
     };
     let (body, resolved) = join(read_delivery_body(&req), lookup).await;
@@ -378,7 +395,7 @@ pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) 
             return answer(500, json!({"message": "The stored webhook definition no longer validates."}))
         }
     };
-    let (Some(token), Some(store)) = (token, store) else { return unknown() };
+    let Some(token) = token else { return unknown() };
 
     let headers: Vec<(String, String)> = worker::Headers(req.headers()).entries().collect();
     // The platform sets CF-Connecting-IP; client-controlled X-Forwarded-For is never read.
@@ -404,12 +421,15 @@ pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) 
         Outcome::Filtered => {
             answer(200, serde_json::to_value(&decision).unwrap_or_else(|_| json!({"outcome": "filtered"})))
         }
-        Outcome::Accepted => accepted(&store, env, &token, &hot, decision).await,
+        Outcome::Accepted => match store(env) {
+            Some(store) => accepted(&store, env, &token, &hot, decision).await,
+            None => unavailable("binding"),
+        },
     }
 }
 
 /// Stores the execution (and `lastTriggered`, at most once a second) before answering 200.
-async fn accepted(store: &Store, env: &Env, token: &str, hot: &Hot, decision: Decision) -> Response {
+async fn accepted(store: &Store, env: &Env, token: &str, hot: &Hot, decision: Decision) -> web_sys::Response {
     let def = hot.webhook.definition();
     let Some(pipeline) = &hot.pipeline else {
         return answer(

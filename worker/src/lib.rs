@@ -22,15 +22,16 @@ pub(crate) const KV_BINDING: &str = "PIPEHOOK";
 const ASSETS_BINDING: &str = "ASSETS";
 
 #[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<Response> {
-    // Deliveries take the runtime's request as it is: the hot path needs none of
-    // what `worker::Request` copies out of it up front (method, URL, `cf`).
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+    // Deliveries take the runtime's request and answer its own Response: the hot
+    // path needs none of what `worker::Request` copies out of a request up front
+    // (method, URL, `cf`), nor `worker::Response`'s copy of the body.
     let url = req.url();
     if path_of(&url) == "/trigger" {
         return Ok(if req.method() == "POST" {
             delivery::handle(req, &url, &env, &ctx).await
         } else {
-            plain(405, "Webhook deliveries are POSTed to this URL.\n")
+            plain(405, "Webhook deliveries are POSTed to this URL.\n").into()
         });
     }
     let req = Request::from(req);
@@ -38,7 +39,8 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<Response
         (Method::Post, "/") => api::handle(req, &env).await,
         (Method::Get | Method::Head, _) => assets(req, &env).await,
         _ => plain(405, "Method not allowed.\n"),
-    })
+    }
+    .into())
 }
 
 /// The path of an absolute URL as the runtime serialises it (`scheme://host/path?query`).
