@@ -16,6 +16,7 @@
 // ArrayBuffer (bench/peers/null-worker.js) is the runtime's own share of both.
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync, existsSync, readFileSync, readdirSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { payloads, sign, median, min, max, ROOT, OUT, DATA, SECRET } from "./lib.mjs";
@@ -318,6 +319,7 @@ async function main() {
   }
   if (process.env.BENCH_LARGE !== "0") await largeDeliveries();
   mkdirSync(OUT, { recursive: true });
+  Object.assign(result, { measuredAt: new Date().toISOString(), loadavg: os.loadavg() });
   writeFileSync(OUT + "receivers.json", JSON.stringify(result, null, 1));
   for (const n of result.notes) console.log("note:", n);
 }
