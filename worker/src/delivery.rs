@@ -75,27 +75,21 @@ struct Memo {
     republished: HashMap<String, f64>,
 }
 
-struct Settings {
-    cache_ms: f64,
-}
-
 thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
-    static SETTINGS: OnceCell<Settings> = const { OnceCell::new() };
+    /// `DELIVERY_CACHE_MS`, read once: vars do not change within an isolate's life.
+    static CACHE_MS: OnceCell<f64> = const { OnceCell::new() };
 }
 
-fn settings(env: &Env) -> f64 {
-    SETTINGS.with(|s| {
-        s.get_or_init(|| {
-            let cache_ms = env
-                .var("DELIVERY_CACHE_MS")
+fn cache_ms(env: &Env) -> f64 {
+    CACHE_MS.with(|c| {
+        *c.get_or_init(|| {
+            env.var("DELIVERY_CACHE_MS")
                 .ok()
                 .and_then(|v| v.to_string().trim().parse::<f64>().ok())
                 .filter(|ms| ms.is_finite() && *ms >= 0.0)
-                .unwrap_or(DEFAULT_CACHE_MS);
-            Settings { cache_ms }
+                .unwrap_or(DEFAULT_CACHE_MS)
         })
-        .cache_ms
     })
 }
 
@@ -164,11 +158,11 @@ fn store(env: &Env) -> Option<Store> {
 
 /// The webhook a token names: memo, else one KV read (`token/<token>`).
 async fn resolve(token: &str, env: &Env, ctx: &Context) -> Resolved {
-    let cache_ms = settings(env);
+    let ttl = cache_ms(env);
     let now = js_sys::Date::now();
     let (generation, fresh) = MEMO.with(|m| {
         let m = m.borrow();
-        let fresh = m.views.get(token).filter(|v| now - v.read_ms < cache_ms).map(|v| v.hot.clone());
+        let fresh = m.views.get(token).filter(|v| now - v.read_ms < ttl).map(|v| v.hot.clone());
         (m.generation, fresh)
     });
     if let Some(hot) = fresh {
