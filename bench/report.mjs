@@ -88,7 +88,8 @@ if (receivers) {
       const id = `pipehook-${kind}-1read`;
       if (T[id]?.rps) L.push(`- with the view memo off (\`DELIVERY_CACHE_MS=0\`, one KV read per delivery), ${kind}: ${ratio(id, `adnanh-${kind}`).text} adnanh/webhook's, ${ratio(id, "js-worker").text} the minimal JS Worker's; p99 ${T[id].p99.median.toFixed(1)} ms`);
     }
-    const js = ratio("js-worker", "adnanh-filtered");
+    const j99 = T["js-worker"]?.p99, p99 = T["pipehook-filtered"]?.p99;
+    if (j99 && p99) L.push(`- p99 swings widely from round to round for every Worker (the minimal JS Worker ${j99.min.toFixed(0)}–${j99.max.toFixed(0)} ms, pipehook filtered ${p99.min.toFixed(0)}–${p99.max.toFixed(0)} ms): workerd serves all connections from one thread, on cores shared with wrk and other jobs; the medians of req/s and CPU are steadier.`);
     const jsA = T["js-worker"]?.rps && T["adnanh-filtered"]?.rps ? T["js-worker"].rps.median / T["adnanh-filtered"].rps.median : NaN;
     if (Number.isFinite(jsA)) L.push(`- the minimal JS Worker itself reaches ${x(jsA)} adnanh/webhook's filtered req/s under Miniflare: a Worker here is bound by workerd's and Miniflare's own cost per request (the JS Worker's CPU per request above), so ≥ 1.5× adnanh/webhook is out of reach for any Worker measured this way. KV under Miniflare is a simulator (SQLite behind a service binding): each read and write costs the workerd process far more CPU than Workers KV costs a Worker, which is what the memo-off and accepted rows pay.`);
   }
