@@ -137,22 +137,15 @@ if (startup) {
   L.push(`- wasm instantiation in Node (fresh process, compile + instantiate via \`initSync\`): median ${i.ms.median.toFixed(1)} ms (${i.ms.min.toFixed(1)}–${i.ms.max.toFixed(1)}, ${i.runs} processes); the first (cold) 9 KB decision after it: ${i.firstDeliveryMs.median.toFixed(1)} ms.`, "");
 }
 
-const variants = existsSync(here + "measured/variants.json") ? JSON.parse(readFileSync(here + "measured/variants.json", "utf8")) : null;
-if (variants) {
-  L.push("## Build variants (measured once, not rebuilt by `npm run bench`)", "");
-  L.push(variants.note, "");
-  L.push(`| variant | wasm gzip | brotli | ${variants.sizes.map((s) => s.id).join(" | ")} |`, `|---|---|---|${variants.sizes.map(() => "---").join("|")}|`);
-  for (const v of variants.variants) L.push(`| ${v.name} | ${kb(v.size.gzip)} | ${kb(v.size.brotli)} | ${variants.sizes.map((s) => `${formatTime(s.variants[v.name].median)} (${x(s.variants[v.name].ratioToFirst)})`).join(" | ")} |`);
+// Measurements made once, by hand, that `npm run bench` does not repeat (they need other builds):
+// each file is a note and a table.
+for (const file of ["variants.json", "size.json"]) {
+  if (!existsSync(here + "measured/" + file)) continue;
+  const m = JSON.parse(readFileSync(here + "measured/" + file, "utf8"));
+  L.push(`## ${m.title} (measured once, not rebuilt by \`npm run bench\`)`, "", m.note, "");
+  L.push(`| ${m.columns.join(" | ")} |`, `|${m.columns.map(() => "---").join("|")}|`);
+  for (const row of m.rows) L.push(`| ${row.join(" | ")} |`);
   L.push("");
-}
-
-const sizeExp = existsSync(here + "measured/size-experiment.json") ? JSON.parse(readFileSync(here + "measured/size-experiment.json", "utf8")) : null;
-if (sizeExp) {
-  L.push("## Size: what it would take to reach the budget (measured once)", "");
-  L.push(sizeExp.note, "");
-  L.push("| build | wasm raw | gzip -9 | brotli |", "|---|---|---|---|");
-  L.push(`| shipped (at the time) | ${kb(sizeExp.shipped.raw)} | ${kb(sizeExp.shipped.gzip)} | |`);
-  L.push(`| regex features trimmed | ${kb(sizeExp.trimmed_regex.raw)} | ${kb(sizeExp.trimmed_regex.gzip)} | ${kb(sizeExp.trimmed_regex.brotli)} |`, "");
 }
 
 if (criterion) {
