@@ -6,7 +6,6 @@ import fs from "node:fs";
 import path from "node:path";
 import http from "node:http";
 import { createHmac } from "node:crypto";
-import { sign } from "@octokit/webhooks-methods";
 import {
   CodePipelineClient,
   CreatePipelineCommand,
@@ -15,7 +14,7 @@ import {
   PutWebhookCommand,
   DeleteWebhookCommand,
 } from "@aws-sdk/client-codepipeline";
-import { ACCOUNT, CREDENTIALS, REGION, SECRET_MARKER, fixturesDir, githubWebhook, leaks, pipelineDeclaration, startWorker } from "./lib/worker.mjs";
+import { ACCOUNT, CREDENTIALS, REGION, SECRET_MARKER, deliverSigned, fixturesDir, githubWebhook, leaks, pipelineDeclaration, startWorker } from "./lib/worker.mjs";
 
 const SECRET = `${SECRET_MARKER}deliveries`;
 let w;
@@ -25,18 +24,7 @@ const urls = {};
 const payloadFiles = fs.readdirSync(fixturesDir).filter((f) => f.endsWith(".json")).sort();
 const payload = (file) => fs.readFileSync(path.join(fixturesDir, file), "utf8");
 
-async function deliver(url, body, { secret = SECRET, event = "push", headers = {}, signature } = {}) {
-  const sig = signature === undefined ? await sign(secret, body) : signature;
-  const h = { "content-type": "application/json", "x-github-event": event, "x-github-delivery": crypto.randomUUID(), ...headers };
-  if (sig) h["x-hub-signature-256"] = sig;
-  const res = await fetch(url, { method: "POST", headers: h, body });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  return { status: res.status, json, text };
-}
+const deliver = (url, body, options = {}) => deliverSigned(url, body, { secret: SECRET, ...options });
 
 async function executions(pipelineName) {
   const all = [];

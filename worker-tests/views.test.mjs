@@ -23,26 +23,14 @@ import {
   TagResourceCommand,
   UpdatePipelineCommand,
 } from "@aws-sdk/client-codepipeline";
-import { ACCOUNT, CREDENTIALS, REGION, SECRET_MARKER, fixturesDir, githubWebhook, leaks, pipelineDeclaration, startWorker } from "./lib/worker.mjs";
+import { ACCOUNT, CREDENTIALS, REGION, SECRET_MARKER, deliverSigned, fixturesDir, githubWebhook, leaks, pipelineDeclaration, startWorker } from "./lib/worker.mjs";
 
 const SECRET = `${SECRET_MARKER}views`;
 const pushBody = fs.readFileSync(path.join(fixturesDir, "push.with-new-branch.payload.json"), "utf8");
 // The same push to another branch.
 const pushTo = (branch) => JSON.stringify({ ...JSON.parse(pushBody), ref: `refs/heads/${branch}` });
 
-async function deliver(url, body, { secret = SECRET } = {}) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": await sign(secret, body) },
-    body,
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  return { status: res.status, json, text };
-}
+const deliver = (url, body, { secret = SECRET } = {}) => deliverSigned(url, body, { secret });
 
 /** A delivery sent chunked (no Content-Length): the Worker streams it instead of reading one buffer. */
 function deliverChunked(url, body, { secret = SECRET } = {}) {

@@ -7,6 +7,7 @@ import { createHash, createHmac } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { Miniflare } from "miniflare";
+import { sign } from "@octokit/webhooks-methods";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "..", "..");
@@ -225,4 +226,21 @@ export function githubWebhook(name, pipeline, secret, filters = [{ jsonPath: "$.
     authentication: "GITHUB_HMAC",
     authenticationConfiguration: { SecretToken: secret },
   };
+}
+
+/**
+ * POSTs a delivery as GitHub does (signed with @octokit/webhooks-methods unless `signature` is
+ * given; a falsy one sends no signature header) and reads the answer.
+ */
+export async function deliverSigned(url, body, { secret, event = "push", headers = {}, signature } = {}) {
+  const sig = signature === undefined ? await sign(secret, body) : signature;
+  const h = { "content-type": "application/json", "x-github-event": event, "x-github-delivery": crypto.randomUUID(), ...headers };
+  if (sig) h["x-hub-signature-256"] = sig;
+  const res = await fetch(url, { method: "POST", headers: h, body });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, json, text };
 }
