@@ -187,21 +187,7 @@ impl<'b> Scanner<'b, '_> {
 
     #[inline(always)]
     fn ws(&mut self) {
-        loop {
-            match self.peek() {
-                Some(b' ') => {
-                    self.pos += 1;
-                    // Indentation of pretty-printed bodies: eight spaces at a time.
-                    while self.pos + 8 <= self.b.len()
-                        && u64::from_le_bytes(self.b[self.pos..self.pos + 8].try_into().unwrap()) == LO * b' ' as u64
-                    {
-                        self.pos += 8;
-                    }
-                }
-                Some(b'\n' | b'\t' | b'\r') => self.pos += 1,
-                _ => return,
-            }
-        }
+        self.pos = ws(self.b, self.pos);
     }
 
     #[inline(always)]
@@ -242,48 +228,47 @@ impl<'b> Scanner<'b, '_> {
         if depth > MAX_DEPTH {
             return Err(NotJson);
         }
-        self.pos += 1; // {
+        let b = self.b;
         let mut out = Map::new();
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
+        let mut pos = ws(b, self.pos + 1); // after {
+        if b.get(pos) == Some(&b'}') {
+            self.pos = pos + 1;
             return Ok(Value::Object(out));
         }
         loop {
-            if self.peek() != Some(b'"') {
+            if b.get(pos) != Some(&b'"') {
                 return Err(NotJson);
             }
-            let start = self.pos;
-            let escaped = self.skip_string()?;
-            let raw = &self.b[start + 1..self.pos - 1];
+            let start = pos;
+            let (end, escaped) = skip_string(b, start)?;
+            let raw = &b[start + 1..end - 1];
             let key: Option<(String, usize)> = if escaped {
-                let key: String = serde_json::from_slice(&self.b[start..self.pos]).map_err(|_| NotJson)?;
+                let key: String = serde_json::from_slice(&b[start..end]).map_err(|_| NotJson)?;
                 self.child(id, key.as_bytes()).map(|c| (key, c))
             } else {
-                self.child(id, raw).map(|c| {
-                    // Valid UTF-8: skip_string checked every non-ASCII sequence.
-                    (String::from_utf8_lossy(raw).into_owned(), c)
-                })
+                // Valid UTF-8: skip_string checked every non-ASCII sequence.
+                self.child(id, raw).map(|c| (String::from_utf8_lossy(raw).into_owned(), c))
             };
-            self.ws();
-            self.expect(b':')?;
-            self.ws();
+            pos = ws(b, end);
+            if b.get(pos) != Some(&b':') {
+                return Err(NotJson);
+            }
+            pos = ws(b, pos + 1);
             match key {
                 // A repeated key replaces the earlier value, as serde_json's map does.
                 Some((key, child)) => {
+                    self.pos = pos;
                     let v = self.value(Some(child), depth)?.unwrap_or(Value::Null);
+                    pos = self.pos;
                     out.insert(key, v);
                 }
-                None => self.skip_value(depth)?,
+                None => pos = skip(b, pos, depth)?,
             }
-            self.ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.ws();
-                }
+            pos = ws(b, pos);
+            match b.get(pos) {
+                Some(b',') => pos = ws(b, pos + 1),
                 Some(b'}') => {
-                    self.pos += 1;
+                    self.pos = pos + 1;
                     return Ok(Value::Object(out));
                 }
                 _ => return Err(NotJson),
@@ -339,228 +324,246 @@ impl<'b> Scanner<'b, '_> {
 
     /// Validates and skips one value. `depth` counts the arrays and objects around it.
     fn skip_value(&mut self, depth: usize) -> Res<()> {
-        match self.peek().ok_or(NotJson)? {
-            b'"' => self.skip_string().map(|_| ()),
-            b'{' => {
-                let depth = depth + 1;
-                if depth > MAX_DEPTH {
+        self.pos = skip(self.b, self.pos, depth)?;
+        Ok(())
+    }
+}
+
+/// Validates and skips the value at `pos`, `depth` arrays and objects deep: the position after
+/// it. Scalars (most members) are skipped here, inline; containers by [`skip_nested`].
+#[inline(always)]
+fn skip(b: &[u8], pos: usize, depth: usize) -> Res<usize> {
+    match b.get(pos) {
+        Some(b'"') => Ok(skip_string(b, pos)?.0),
+        Some(b'{' | b'[') => skip_nested(b, pos, depth),
+        Some(b't') => literal(b, pos, b"true"),
+        Some(b'f') => literal(b, pos, b"false"),
+        Some(b'n') => literal(b, pos, b"null"),
+        Some(b'-' | b'0'..=b'9') => number(b, pos),
+        _ => Err(NotJson),
+    }
+}
+
+/// [`skip`] for an array or object: most of a body is skipped here, so this is the hot loop. One
+/// iterative state machine with the position in a local and the open containers as a bit stack
+/// (at most 127 fit a `u128`), rather than a recursive descent that spills its state at every
+/// call.
+#[inline(never)]
+fn skip_nested(b: &[u8], mut pos: usize, depth: usize) -> Res<usize> {
+    // The containers opened inside this value, innermost in the low bit: 1 object, 0 array.
+    let mut kinds: u128 = 0;
+    let mut open = 0usize;
+    let room = MAX_DEPTH.saturating_sub(depth);
+    'value: loop {
+        // A value starts at `pos`.
+        match b.get(pos) {
+            Some(b'"') => pos = skip_string(b, pos)?.0,
+            Some(&c @ (b'{' | b'[')) => {
+                if open == room {
                     return Err(NotJson);
                 }
-                self.pos += 1;
-                self.ws();
-                if self.peek() == Some(b'}') {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                loop {
-                    if self.peek() != Some(b'"') {
-                        return Err(NotJson);
+                open += 1;
+                let object = c == b'{';
+                kinds = kinds << 1 | object as u128;
+                pos = ws(b, pos + 1);
+                match b.get(pos) {
+                    Some(b'}') if object => {}
+                    Some(b']') if !object => {}
+                    _ if object => {
+                        pos = member_value(b, pos)?;
+                        continue 'value;
                     }
-                    self.skip_string()?;
-                    self.ws();
-                    self.expect(b':')?;
-                    self.ws();
-                    self.skip_value(depth)?;
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => {
-                            self.pos += 1;
-                            self.ws();
-                        }
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return Ok(());
-                        }
-                        _ => return Err(NotJson),
-                    }
+                    _ => continue 'value,
                 }
+                pos += 1;
+                open -= 1;
+                kinds >>= 1;
             }
-            b'[' => {
-                let depth = depth + 1;
-                if depth > MAX_DEPTH {
-                    return Err(NotJson);
-                }
-                self.pos += 1;
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                loop {
-                    self.skip_value(depth)?;
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => {
-                            self.pos += 1;
-                            self.ws();
-                        }
-                        Some(b']') => {
-                            self.pos += 1;
-                            return Ok(());
-                        }
-                        _ => return Err(NotJson),
-                    }
-                }
-            }
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            b'-' | b'0'..=b'9' => self.number(),
-            _ => Err(NotJson),
-        }
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Res<()> {
-        if self.b[self.pos..].starts_with(word) {
-            self.pos += word.len();
-            Ok(())
-        } else {
-            Err(NotJson)
-        }
-    }
-
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, and in serde_json's range.
-    fn number(&mut self) -> Res<()> {
-        let start = self.pos;
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        match self.peek() {
-            Some(b'0') => {
-                self.pos += 1;
-            }
-            Some(b'1'..=b'9') => self.digits(),
+            Some(b't') => pos = literal(b, pos, b"true")?,
+            Some(b'f') => pos = literal(b, pos, b"false")?,
+            Some(b'n') => pos = literal(b, pos, b"null")?,
+            Some(b'-' | b'0'..=b'9') => pos = number(b, pos)?,
             _ => return Err(NotJson),
         }
-        let int_end = self.pos;
-        let mut plain = true;
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(NotJson);
-            }
-            self.digits();
-            plain = false;
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(NotJson);
-            }
-            self.digits();
-            plain = false;
-        }
-        // A plain integer of up to 300 digits fits an f64 (serde_json's fallback for big
-        // integers). Anything else may be out of range: ask serde_json, whose rounding decides.
-        if !plain || int_end - start > 300 {
-            serde_json::from_slice::<Value>(&self.b[start..self.pos]).map_err(|_| NotJson)?;
-        }
-        Ok(())
-    }
-
-    #[inline(always)]
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-    }
-
-    /// Validates and skips a string at `pos` (its opening quote). True when it has escapes.
-    #[inline]
-    fn skip_string(&mut self) -> Res<bool> {
-        self.pos += 1; // "
-        let b = self.b;
-        let mut escaped = false;
+        // After a value: close containers, or go on to the next member or element.
         loop {
-            // Eight plain bytes at a time, then straight to the first special one.
-            while self.pos + 8 <= b.len() {
-                let word = u64::from_le_bytes(b[self.pos..self.pos + 8].try_into().unwrap());
-                let special = special_in_word(word);
-                if special != 0 {
-                    self.pos += (special.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                self.pos += 8;
+            if open == 0 {
+                return Ok(pos);
             }
-            let &c = b.get(self.pos).ok_or(NotJson)?;
-            match STRING_CLASS[c as usize] {
-                0 => self.pos += 1,
-                1 => {
-                    self.pos += 1;
-                    return Ok(escaped);
-                }
-                2 => {
-                    escaped = true;
-                    self.escape()?;
-                }
-                3 => return Err(NotJson),
-                _ => self.utf8()?,
-            }
-        }
-    }
-
-    /// A backslash escape at `pos`; `\u` surrogates must pair (serde_json's rule for strings).
-    fn escape(&mut self) -> Res<()> {
-        self.pos += 1; // backslash
-        match self.peek().ok_or(NotJson)? {
-            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
-                self.pos += 1;
-                Ok(())
-            }
-            b'u' => {
-                self.pos += 1;
-                let n = self.hex4()?;
-                match n {
-                    0xDC00..=0xDFFF => Err(NotJson),
-                    0xD800..=0xDBFF => {
-                        if self.b[self.pos..].starts_with(b"\\u") {
-                            self.pos += 2;
-                            match self.hex4()? {
-                                0xDC00..=0xDFFF => Ok(()),
-                                _ => Err(NotJson),
-                            }
-                        } else {
-                            Err(NotJson)
-                        }
+            pos = ws(b, pos);
+            let object = kinds & 1 == 1;
+            match b.get(pos) {
+                Some(b',') => {
+                    pos = ws(b, pos + 1);
+                    if object {
+                        pos = member_value(b, pos)?;
                     }
-                    _ => Ok(()),
+                    continue 'value;
                 }
-            }
-            _ => Err(NotJson),
-        }
-    }
-
-    fn hex4(&mut self) -> Res<u16> {
-        let digits = self.b.get(self.pos..self.pos + 4).ok_or(NotJson)?;
-        let mut n = 0u16;
-        for &d in digits {
-            let v = match d {
-                b'0'..=b'9' => d - b'0',
-                b'a'..=b'f' => d - b'a' + 10,
-                b'A'..=b'F' => d - b'A' + 10,
+                Some(b'}') if object => {}
+                Some(b']') if !object => {}
                 _ => return Err(NotJson),
-            };
-            n = n << 4 | v as u16;
+            }
+            pos += 1;
+            open -= 1;
+            kinds >>= 1;
         }
-        self.pos += 4;
-        Ok(n)
     }
+}
 
-    /// A run of non-ASCII bytes at `pos`: valid UTF-8 exactly when the run is (a valid sequence
-    /// never contains an ASCII byte, so the run ends on a sequence boundary or is invalid).
-    fn utf8(&mut self) -> Res<()> {
-        let start = self.pos;
-        let mut end = start;
-        while end < self.b.len() && self.b[end] >= 0x80 {
-            end += 1;
-        }
-        std::str::from_utf8(&self.b[start..end]).map_err(|_| NotJson)?;
-        self.pos = end;
-        Ok(())
+/// Whitespace from `pos`; the position after it.
+#[inline(always)]
+fn ws(b: &[u8], mut pos: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\t' | b'\r') = b.get(pos) {
+        pos += 1;
     }
+    pos
+}
+
+/// A member's name, the colon and the whitespace around it, from the name's opening quote at
+/// `pos`: the position of the member's value.
+#[inline(always)]
+fn member_value(b: &[u8], pos: usize) -> Res<usize> {
+    if b.get(pos) != Some(&b'"') {
+        return Err(NotJson);
+    }
+    let pos = ws(b, skip_string(b, pos)?.0);
+    if b.get(pos) != Some(&b':') {
+        return Err(NotJson);
+    }
+    Ok(ws(b, pos + 1))
+}
+
+#[inline(always)]
+fn literal(b: &[u8], pos: usize, word: &[u8]) -> Res<usize> {
+    if b[pos..].starts_with(word) {
+        Ok(pos + word.len())
+    } else {
+        Err(NotJson)
+    }
+}
+
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` at `pos`, and in serde_json's range; the
+/// position after it.
+fn number(b: &[u8], start: usize) -> Res<usize> {
+    let mut pos = start;
+    if b.get(pos) == Some(&b'-') {
+        pos += 1;
+    }
+    match b.get(pos) {
+        Some(b'0') => pos += 1,
+        Some(b'1'..=b'9') => pos = digits(b, pos + 1),
+        _ => return Err(NotJson),
+    }
+    let int_end = pos;
+    let mut plain = true;
+    if b.get(pos) == Some(&b'.') {
+        if !matches!(b.get(pos + 1), Some(b'0'..=b'9')) {
+            return Err(NotJson);
+        }
+        pos = digits(b, pos + 1);
+        plain = false;
+    }
+    if let Some(b'e' | b'E') = b.get(pos) {
+        pos += 1;
+        if let Some(b'+' | b'-') = b.get(pos) {
+            pos += 1;
+        }
+        if !matches!(b.get(pos), Some(b'0'..=b'9')) {
+            return Err(NotJson);
+        }
+        pos = digits(b, pos);
+        plain = false;
+    }
+    // A plain integer of up to 300 digits fits an f64 (serde_json's fallback for big
+    // integers). Anything else may be out of range: ask serde_json, whose rounding decides.
+    if !plain || int_end - start > 300 {
+        serde_json::from_slice::<Value>(&b[start..pos]).map_err(|_| NotJson)?;
+    }
+    Ok(pos)
+}
+
+#[inline(always)]
+fn digits(b: &[u8], mut pos: usize) -> usize {
+    while let Some(b'0'..=b'9') = b.get(pos) {
+        pos += 1;
+    }
+    pos
+}
+
+/// Validates and skips the string whose opening quote is at `pos`: the position after its
+/// closing quote, and whether it has escapes.
+#[inline(always)]
+fn skip_string(b: &[u8], pos: usize) -> Res<(usize, bool)> {
+    let mut pos = pos + 1; // "
+    let mut escaped = false;
+    loop {
+        // Eight plain bytes at a time, then straight to the first special one.
+        while let Some(word) = b.get(pos..pos + 8) {
+            let special = special_in_word(u64::from_le_bytes(word.try_into().unwrap()));
+            if special != 0 {
+                pos += (special.trailing_zeros() / 8) as usize;
+                break;
+            }
+            pos += 8;
+        }
+        let &c = b.get(pos).ok_or(NotJson)?;
+        match STRING_CLASS[c as usize] {
+            0 => pos += 1,
+            1 => return Ok((pos + 1, escaped)),
+            2 => {
+                escaped = true;
+                pos = escape(b, pos)?;
+            }
+            3 => return Err(NotJson),
+            _ => pos = utf8(b, pos)?,
+        }
+    }
+}
+
+/// The backslash escape at `pos`; `\u` surrogates must pair (serde_json's rule for strings).
+#[cold]
+fn escape(b: &[u8], pos: usize) -> Res<usize> {
+    let pos = pos + 1; // backslash
+    match b.get(pos).ok_or(NotJson)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(pos + 1),
+        b'u' => match hex4(b, pos + 1)? {
+            0xDC00..=0xDFFF => Err(NotJson),
+            0xD800..=0xDBFF if b[pos + 5..].starts_with(b"\\u") => match hex4(b, pos + 7)? {
+                0xDC00..=0xDFFF => Ok(pos + 11),
+                _ => Err(NotJson),
+            },
+            0xD800..=0xDBFF => Err(NotJson),
+            _ => Ok(pos + 5),
+        },
+        _ => Err(NotJson),
+    }
+}
+
+fn hex4(b: &[u8], pos: usize) -> Res<u16> {
+    let digits = b.get(pos..pos + 4).ok_or(NotJson)?;
+    let mut n = 0u16;
+    for &d in digits {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return Err(NotJson),
+        };
+        n = n << 4 | v as u16;
+    }
+    Ok(n)
+}
+
+/// A run of non-ASCII bytes at `pos`: valid UTF-8 exactly when the run is (a valid sequence
+/// never contains an ASCII byte, so the run ends on a sequence boundary or is invalid).
+fn utf8(b: &[u8], start: usize) -> Res<usize> {
+    let mut end = start;
+    while end < b.len() && b[end] >= 0x80 {
+        end += 1;
+    }
+    std::str::from_utf8(&b[start..end]).map_err(|_| NotJson)?;
+    Ok(end)
 }
 
 #[cfg(test)]
