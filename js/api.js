@@ -15,6 +15,9 @@ export class PipehookError extends Error {
 }
 
 export function createApi(wasm, hostHmac) {
+  // The only headers the core reads; the rest never cross into wasm.
+  const headersRead = new Set(wasm.headersRead());
+  headersRead.lengths = new Set([...headersRead].map((h) => h.length));
   /**
    * A webhook definition validated and compiled once (filters parsed, scan plan built), for
    * deciding many deliveries: what a receiver holds for each webhook it serves.
@@ -33,7 +36,7 @@ export function createApi(wasm, hostHmac) {
       const handle = this.#handle;
       if (handle === undefined) throw new Error("pipehook: this CompiledWebhook was freed");
       const body = toBytes(delivery?.body);
-      const { flat, signature } = flattenHeaders(delivery?.headers);
+      const { flat, signature } = flattenHeaders(delivery?.headers, headersRead);
       let sha256, sha1;
       // Hash natively only for the header that will be checked (-256 wins when present); the
       // core still reads the headers itself and compares in constant time.
@@ -80,24 +83,42 @@ export function createApi(wasm, hostHmac) {
   // Definitions passed to evaluateDelivery as plain data, compiled once and keyed by their JSON
   // text (so a definition edited in place is recompiled, never served stale).
   const compiled = new Map();
+  // The same entries by definition object, with the JSON data the object had: a repeat call with
+  // an unchanged object is recognised by comparing it with that snapshot, which is cheaper than
+  // serialising it again. Any difference (or anything that is not plain JSON data) falls back to
+  // the text key.
+  const byObject = new WeakMap();
 
   function cachedCompile(webhook) {
     const definition = unwrapDefinition(webhook);
+    const seen = definition !== null && typeof definition === "object" ? byObject.get(definition) : undefined;
+    if (seen !== undefined && compiled.get(seen.text) === seen.entry && sameJsonData(definition, seen.snapshot)) {
+      touch(seen.text, seen.entry);
+      return seen.entry;
+    }
     const text = JSON.stringify(definition ?? null);
     let entry = compiled.get(text);
     if (entry) {
-      compiled.delete(text); // re-insert: Map order is our LRU order
+      touch(text, entry);
+    } else {
+      entry = compileText(text, definition);
       compiled.set(text, entry);
-      return entry;
+      if (compiled.size > CACHE_LIMIT) {
+        const [oldestKey, oldest] = compiled.entries().next().value;
+        compiled.delete(oldestKey);
+        oldest.free();
+      }
     }
-    entry = compileText(text, definition);
-    compiled.set(text, entry);
-    if (compiled.size > CACHE_LIMIT) {
-      const [oldestKey, oldest] = compiled.entries().next().value;
-      compiled.delete(oldestKey);
-      oldest.free();
+    if (definition !== null && typeof definition === "object") {
+      byObject.set(definition, { text, entry, snapshot: JSON.parse(text) });
     }
     return entry;
+  }
+
+  // Map order is the LRU order: re-insert to make an entry the newest.
+  function touch(text, entry) {
+    compiled.delete(text);
+    compiled.set(text, entry);
   }
 
   function validateWebhook(input, options = {}) {
@@ -117,6 +138,28 @@ export function createApi(wasm, hostHmac) {
   }
 
   return { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook, CompiledWebhook };
+}
+
+// True when `value` is plain JSON data (plain objects, arrays, strings, finite numbers, booleans,
+// null) equal to `snapshot`, keys in the same order: then JSON.stringify(value) is the text the
+// snapshot was parsed from. False for anything else, including what JSON.stringify would convert.
+function sameJsonData(value, snapshot) {
+  if (value === snapshot) return typeof value !== "number" || Number.isFinite(value);
+  if (typeof value !== "object" || value === null || typeof snapshot !== "object" || snapshot === null) return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(snapshot) || value.length !== snapshot.length) return false;
+    for (let i = 0; i < value.length; i++) if (!sameJsonData(value[i], snapshot[i])) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || Array.isArray(snapshot) || "toJSON" in value) return false;
+  const keys = Object.keys(value);
+  const snapKeys = Object.keys(snapshot);
+  if (keys.length !== snapKeys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== snapKeys[i] || !sameJsonData(value[keys[i]], snapshot[keys[i]])) return false;
+  }
+  return true;
 }
 
 // Accepts a WebhookDefinition, a PutWebhook input or a ListWebhookItem.
@@ -144,9 +187,10 @@ function parseProblems(error) {
   return [{ type: "ValidationException", path: "webhook", message: String(error?.message ?? error) }];
 }
 
-// The headers as [name, value, name, value, …] for the core, and which signature header (if any)
-// the core will check, so the host hashes only for that one.
-function flattenHeaders(headers) {
+// The headers the core reads (`wanted`: lower-case names, and their `lengths`) as
+// [name, value, name, value, …], and which signature header (if any) the core will check, so the
+// host hashes only for that one.
+function flattenHeaders(headers, wanted) {
   const flat = [];
   let signature;
   if (headers == null) return { flat, signature };
@@ -157,12 +201,12 @@ function flattenHeaders(headers) {
   for (const [name, value] of entries) {
     if (value === undefined || value === null) continue;
     const key = String(name);
-    flat.push(key, Array.isArray(value) ? value.join(", ") : String(value));
-    if (signature !== "sha256" && (key.length === 19 || key.length === 15)) {
-      const lower = key.toLowerCase();
-      if (lower === SIGNATURE_HEADERS.sha256) signature = "sha256";
-      else if (lower === SIGNATURE_HEADERS.sha1) signature = "sha1";
-    }
+    if (!wanted.lengths.has(key.length)) continue; // cheaper than lower-casing every header
+    const lower = key.toLowerCase();
+    if (!wanted.has(lower)) continue;
+    flat.push(lower, Array.isArray(value) ? value.join(", ") : String(value));
+    if (lower === SIGNATURE_HEADERS.sha256) signature = "sha256";
+    else if (lower === SIGNATURE_HEADERS.sha1 && signature === undefined) signature = "sha1";
   }
   return { flat, signature };
 }

@@ -10,8 +10,8 @@ use sha2::Sha256;
 
 use crate::model::SecretToken;
 
-const SIGNATURE_256: &str = "x-hub-signature-256";
-const SIGNATURE_SHA1: &str = "x-hub-signature";
+pub(crate) const SIGNATURE_256: &str = "x-hub-signature-256";
+pub(crate) const SIGNATURE_SHA1: &str = "x-hub-signature";
 
 /// A webhook's authentication, parsed once at validation.
 #[derive(Clone, Debug)]
@@ -42,6 +42,8 @@ pub struct PrecomputedMacs {
 
 /// Case-insensitive header lookup (HTTP names are case-insensitive).
 pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    // Hosts pass only these (crate::delivery::HEADERS_READ); a header read elsewhere would be lost.
+    debug_assert!(crate::delivery::HEADERS_READ.contains(&name), "{name} is not in HEADERS_READ");
     headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 

@@ -10,6 +10,12 @@ use crate::filter::{json_text, FilterTrace};
 use crate::scan::ScanPlan;
 use crate::validate::ValidWebhook;
 
+/// Every request header a decision reads, lower-case. A host may pass only these in
+/// [`Delivery::headers`] (the npm package and the Worker do), and gets the same decision as with
+/// all of them.
+pub const HEADERS_READ: [&str; 3] = [crate::auth::SIGNATURE_256, crate::auth::SIGNATURE_SHA1, CONTENT_TYPE];
+const CONTENT_TYPE: &str = "content-type";
+
 /// GitHub's own maximum delivery size; larger bodies are refused unread.
 pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
 
@@ -136,7 +142,7 @@ pub fn evaluate_delivery_with_plan(
 /// the JSON in the form's `payload` field. With a plan, the document is the pruned one
 /// [`ScanPlan::scan`] gives; a body the scan refuses is parsed by serde_json for the reason.
 fn parse_payload(plan: Option<&ScanPlan>, headers: &[(String, String)], body: &[u8]) -> Result<Value, String> {
-    let is_form = header(headers, "content-type").is_some_and(|ct| {
+    let is_form = header(headers, CONTENT_TYPE).is_some_and(|ct| {
         ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
     });
     if is_form {

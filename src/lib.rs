@@ -20,7 +20,7 @@ pub mod validate;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
-pub use delivery::{evaluate_delivery, source_revision, Decision, Delivery, Outcome};
+pub use delivery::{evaluate_delivery, source_revision, Decision, Delivery, Outcome, HEADERS_READ};
 pub use filter::FilterTrace;
 pub use model::*;
 pub use problem::{aws_error, Problem, ProblemKind};

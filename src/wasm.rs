@@ -60,6 +60,12 @@ pub fn redact_text_js(json: &str) -> Result<String, JsError> {
     Ok(to_json(&value))
 }
 
+/// The request headers a decision reads (lower-case): the host passes only these.
+#[wasm_bindgen(js_name = headersRead)]
+pub fn headers_read() -> Vec<String> {
+    crate::delivery::HEADERS_READ.iter().map(|h| h.to_string()).collect()
+}
+
 /// A definition validated and compiled once, to decide many deliveries.
 #[wasm_bindgen]
 pub struct CompiledWebhook {

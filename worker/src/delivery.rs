@@ -391,7 +391,11 @@ pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) 
     };
     let Some(token) = token else { return unknown() };
 
-    let headers: Vec<(String, String)> = worker::Headers(req.headers()).entries().collect();
+    // Only the headers a decision reads cross from JS: a few lookups rather than every header.
+    let headers: Vec<(String, String)> = pipehook::HEADERS_READ
+        .iter()
+        .filter_map(|name| req.headers().get(name).ok().flatten().map(|v| (name.to_string(), v)))
+        .collect();
     // The platform sets CF-Connecting-IP; client-controlled X-Forwarded-For is never read.
     let source_ip = req.headers().get("cf-connecting-ip").ok().flatten();
     let (body, macs) = body_and_mac(&hot, body, &headers).await;
