@@ -44,6 +44,8 @@ type Res<T> = Result<T, NotJson>;
 struct Node {
     /// Member names to follow, and the node each leads to.
     names: Vec<(Box<str>, usize)>,
+    /// Bit `n % 64` set for every name of `n` bytes: most keys are ruled out by their length alone.
+    name_lengths: u64,
     /// Array indexes to follow, and the node each leads to.
     indexes: Vec<(usize, usize)>,
     /// A path ends here: the value is copied whole.
@@ -95,7 +97,10 @@ impl ScanPlan {
                     let id = self.nodes.len();
                     self.nodes.push(Node::default());
                     match step {
-                        Step::Name(name) => self.nodes[at].names.push(((*name).into(), id)),
+                        Step::Name(name) => {
+                            self.nodes[at].names.push(((*name).into(), id));
+                            self.nodes[at].name_lengths |= 1 << (name.len() % 64);
+                        }
                         Step::Index(i) => self.nodes[at].indexes.push((*i as usize, id)),
                     }
                     id
@@ -209,7 +214,17 @@ impl<'b> Scanner<'b, '_> {
         let n = &self.plan.nodes[id];
         if n.leaf {
             let start = self.pos;
-            self.skip_value(depth)?;
+            if self.peek() == Some(b'"') {
+                let (end, escaped) = skip_string(self.b, start)?;
+                self.pos = end;
+                if !escaped {
+                    // Valid UTF-8 (skip_string checked it) with nothing to unescape: the text itself.
+                    let text = String::from_utf8_lossy(&self.b[start + 1..end - 1]).into_owned();
+                    return Ok(Some(Value::String(text)));
+                }
+            } else {
+                self.skip_value(depth)?;
+            }
             // Validated above; serde_json builds the value exactly as a full parse would.
             return serde_json::from_slice(&self.b[start..self.pos]).map(Some).map_err(|_| NotJson);
         }
@@ -276,8 +291,13 @@ impl<'b> Scanner<'b, '_> {
         }
     }
 
+    #[inline(always)]
     fn child(&self, id: usize, key: &[u8]) -> Option<usize> {
-        self.plan.nodes[id].names.iter().find(|(n, _)| n.as_bytes() == key).map(|(_, c)| *c)
+        let node = &self.plan.nodes[id];
+        if node.name_lengths & 1 << (key.len() % 64) == 0 {
+            return None;
+        }
+        node.names.iter().find(|(n, _)| n.as_bytes() == key).map(|(_, c)| *c)
     }
 
     fn array(&mut self, id: usize, depth: usize) -> Res<Value> {
