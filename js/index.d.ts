@@ -162,8 +162,9 @@ export interface CompiledWebhook {
 
 /**
  * Validates and compiles a definition once. Throws a {@link PipehookError} when it is invalid.
- * `evaluateDelivery(definition, …)` caches compiled definitions too, but serialises the
- * definition on every call to find (or refresh) its entry; a CompiledWebhook skips that.
+ * `evaluateDelivery(definition, …)` caches compiled definitions too, but checks on every call
+ * that the definition is unchanged (a comparison with its snapshot for the same object, a
+ * serialisation otherwise); a CompiledWebhook skips that.
  */
 export function compileWebhook(webhook: WebhookDefinition | PutWebhookInput | ListWebhookItem): CompiledWebhook;
 
