@@ -195,16 +195,6 @@ impl<'b> Scanner<'b, '_> {
         self.pos = ws(self.b, self.pos);
     }
 
-    #[inline(always)]
-    fn expect(&mut self, c: u8) -> Res<()> {
-        if self.peek() == Some(c) {
-            self.pos += 1;
-            Ok(())
-        } else {
-            Err(NotJson)
-        }
-    }
-
     /// One value at `pos`. With a plan node: the pruned value (Some); without: skipped (None).
     fn value(&mut self, node: Option<usize>, depth: usize) -> Res<Option<Value>> {
         let Some(id) = node else {
