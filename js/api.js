@@ -92,7 +92,7 @@ export function createApi(wasm, hostHmac) {
   function cachedCompile(webhook) {
     const definition = unwrapDefinition(webhook);
     const seen = definition !== null && typeof definition === "object" ? byObject.get(definition) : undefined;
-    if (seen !== undefined && compiled.get(seen.text) === seen.entry && sameJsonData(definition, seen.snapshot)) {
+    if (seen?.snapshot !== undefined && compiled.get(seen.text) === seen.entry && sameJsonData(definition, seen.snapshot)) {
       touch(seen.text, seen.entry);
       return seen.entry;
     }
@@ -110,7 +110,10 @@ export function createApi(wasm, hostHmac) {
       }
     }
     if (definition !== null && typeof definition === "object") {
-      byObject.set(definition, { text, entry, snapshot: JSON.parse(text) });
+      // The snapshot is taken the second time an object comes unchanged, so a caller that builds
+      // a new object for every call does not pay for one.
+      const snapshot = seen?.text === text ? (seen.snapshot ?? JSON.parse(text)) : undefined;
+      byObject.set(definition, { text, entry, snapshot });
     }
     return entry;
   }

@@ -25,6 +25,14 @@ describe("evaluateDelivery's definition cache", () => {
   test("a_definition_edited_in_place_is_decided_by_its_new_rules", () => {
     const def = openDefinition([{ jsonPath: "$.ref", matchEquals: "refs/heads/main" }]);
     const delivery = { headers: { "content-type": "application/json" }, body: PUSH };
+    // Unchanged, call after call (from the third call on, recognised by its snapshot) …
+    for (let i = 0; i < 4; i++) assertDecision(evaluateDelivery(def, delivery), "accepted");
+    // … and every kind of edit is seen at once.
+    def.filters[0].matchEquals = "refs/heads/other";
+    assertDecision(evaluateDelivery(def, delivery), "filtered");
+    assertDecision(evaluateDelivery(def, delivery), "filtered");
+    assertDecision(evaluateDelivery(def, delivery), "filtered");
+    def.filters[0].matchEquals = "refs/heads/main";
     assertDecision(evaluateDelivery(def, delivery), "accepted");
     def.filters[0].matchEquals = "refs/heads/other";
     assertDecision(evaluateDelivery(def, delivery), "filtered");
@@ -43,7 +51,7 @@ describe("evaluateDelivery's definition cache", () => {
   test("a_secret_changed_in_place_takes_effect_at_once", () => {
     const def = hmacDefinition();
     const signedWithOld = githubDelivery(PUSH);
-    assertDecision(evaluateDelivery(def, signedWithOld), "accepted");
+    for (let i = 0; i < 3; i++) assertDecision(evaluateDelivery(def, signedWithOld), "accepted");
     def.authenticationConfiguration.SecretToken = "a-new-secret-1234";
     assertDecision(evaluateDelivery(def, signedWithOld), "unauthorized");
     assertDecision(evaluateDelivery(def, githubDelivery(PUSH, { secret: "a-new-secret-1234" })), "accepted");

@@ -41,7 +41,7 @@ pub struct PrecomputedMacs {
 }
 
 /// Case-insensitive header lookup (HTTP names are case-insensitive).
-pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     // Hosts pass only these (crate::delivery::HEADERS_READ); a header read elsewhere would be lost.
     debug_assert!(crate::delivery::HEADERS_READ.contains(&name), "{name} is not in HEADERS_READ");
     headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
