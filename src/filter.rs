@@ -1336,13 +1336,7 @@ mod tests {
             "[?", "@.a", "$..*", "'\\u0041'", "{", "}",
         ];
         let doc = json!({"a": [1, {"a": "x", "b": null}, [true, 2.5]], "b": {"a": {"a": []}}});
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_support::xorshift(0x9e37_79b9_7f4a_7c15);
         let started = std::time::Instant::now();
         let mut compiled = 0;
         for _ in 0..3000 {

@@ -17,6 +17,8 @@ pub mod problem;
 pub mod redact;
 pub mod scan;
 pub mod validate;
+#[cfg(test)]
+mod test_support;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 

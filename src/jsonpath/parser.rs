@@ -970,13 +970,7 @@ mod tests {
             "9", "e", "E", "+", "'", "\"", "\\", "u", "D8", "00", "a", "é", "😀", " ", "\n", "\r", "\t", "\u{0}",
             "length(", "count(", "match(", "value(", "search(", "true", "null", "_",
         ];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_support::xorshift(0x2545_f491_4f6c_dd1d);
         let mut parsed = 0;
         for _ in 0..20_000 {
             let mut p = String::new();

@@ -158,12 +158,10 @@ fn scan_refuses_like_serde_json_on_every_truncation_and_corruption_of_a_push() {
         refuses_like_serde(&plan, &bytes[..end]);
     }
     // Deterministic corruption: one byte replaced by a JSON-significant one.
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = crate::test_support::xorshift(0x9e37_79b9_7f4a_7c15);
     let specials = b"\"\\{}[],:0-e.\x00\x1f\x80\xff tn";
     for _ in 0..3000 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        let seed = next();
         let mut b = bytes.clone();
         let at = (seed % b.len() as u64) as usize;
         b[at] = specials[(seed >> 32) as usize % specials.len()];
@@ -262,13 +260,7 @@ fn delivery_fast_path_refuses_malformed_bodies_with_serde_json_s_reason() {
 fn special_in_word_finds_exactly_the_first_special_byte() {
     let specials: Vec<u8> = (0u8..0x20).chain([b'"', b'\\']).chain(0x80..=0xff).collect();
     let plain: Vec<u8> = (0x20u8..0x80).filter(|b| *b != b'"' && *b != b'\\').collect();
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = crate::test_support::xorshift(0x2545_f491_4f6c_dd1d);
     for at in 0..8 {
         for &s in &specials {
             for _ in 0..20 {
