@@ -110,6 +110,20 @@ fn bounded_insert<V>(map: &mut HashMap<String, V>, key: &str, value: V) {
     map.insert(key.to_string(), value);
 }
 
+/// True (and `now` recorded) when this isolate last did the per-token work that `times` records
+/// at least `every_ms` ago, or never: a write this isolate makes at most once per interval.
+fn claim_slot(times: fn(&mut Memo) -> &mut HashMap<String, f64>, token: &str, now: f64, every_ms: f64) -> bool {
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let map = times(&mut m);
+        let due = map.get(token).is_none_or(|at| now - at >= every_ms);
+        if due {
+            bounded_insert(map, token, now);
+        }
+        due
+    })
+}
+
 fn compiled(rev: &str, definition: &Value) -> Result<Rc<ValidWebhook>, Vec<pipehook::Problem>> {
     if let Some(hit) = MEMO.with(|m| m.borrow().compiled.get(rev).cloned()) {
         return Ok(hit);
@@ -213,15 +227,7 @@ async fn resolve_by_records(store: &Store, token: &str, name: &str, ctx: &Contex
     let view = views::view_of(name, &record, pipeline.as_ref());
     let Some(hot) = Hot::of(&view) else { return Resolved::Broken };
     let now = js_sys::Date::now();
-    let due = MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        let due = m.republished.get(token).is_none_or(|at| now - at >= REPUBLISH_EVERY_MS);
-        if due {
-            bounded_insert(&mut m.republished, token, now);
-        }
-        due
-    });
-    if due {
+    if claim_slot(|m| &mut m.republished, token, now, REPUBLISH_EVERY_MS) {
         // After the answer, which does not depend on it; publish() checks the
         // view against the records again, so a racing API write always wins.
         let (store, token) = (store.clone(), token.to_string());
@@ -451,14 +457,7 @@ async fn accepted(store: &Store, env: &Env, token: &str, hot: &Hot, decision: De
     // second: this isolate writes it at most that often, alongside the
     // execution, and a refused write costs the delivery nothing (the value then
     // lags the newest delivery by less than a second).
-    let due = MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        let due = m.triggered.get(token).is_none_or(|at| now_ms - at >= TRIGGERED_EVERY_MS);
-        if due {
-            bounded_insert(&mut m.triggered, token, now_ms);
-        }
-        due
-    });
+    let due = claim_slot(|m| &mut m.triggered, token, now_ms, TRIGGERED_EVERY_MS);
     let triggered = async {
         if due && store.set_last_triggered(token, now_ms / 1000.0).await.is_err() {
             MEMO.with(|m| m.borrow_mut().triggered.remove(token));
