@@ -170,6 +170,38 @@ fn scan_refuses_like_serde_json_on_every_truncation_and_corruption_of_a_push() {
 }
 
 #[test]
+fn whitespace_runs_and_string_lengths_of_every_size_scan_like_serde_json() {
+    // Indentation after a newline is skipped eight bytes at a time and string bodies sixteen
+    // then eight: runs of every length around those widths, ended by anything, at the end of
+    // the input too, selected and skipped.
+    let plan = plan_of(&["$.a", "$.b.c"]);
+    let fillers = [" ", "\t", "\r", "\n", "x"];
+    for n in 0..40 {
+        for (i, fill) in fillers.iter().enumerate() {
+            let run = format!("\n{}{}", " ".repeat(n), fill.repeat(i % 2 + 1));
+            for text in [
+                format!("{{{run}\"a\"{run}:{run}1{run},{run}\"z\":[{run}2{run}]{run}}}"),
+                format!("{{\"b\":{{{run}\"c\":{run}\"v\"{run}}}}}{run}"),
+                format!("[{run}1"),
+            ] {
+                refuses_like_serde(&plan, text.as_bytes());
+            }
+        }
+        // A string of n plain bytes, then each special byte, closed or not.
+        for special in ["\"", "\\n", "\\", "\u{1}", "é", "\u{7f}", ""] {
+            let body = format!("{}{special}", "a".repeat(n));
+            for text in [format!("{{\"a\":\"{body}\"}}"), format!("{{\"z\":\"{body}\",\"a\":1}}"), format!("\"{body}")] {
+                refuses_like_serde(&plan, text.as_bytes());
+                if let Ok(doc) = serde_json::from_str::<Value>(&text) {
+                    let pruned = plan.scan(text.as_bytes()).unwrap();
+                    assert_eq!(pruned.get("a"), doc.get("a"), "{text:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn scan_keeps_the_last_of_repeated_keys_like_serde_json() {
     let plan = plan_of(&["$.a.b", "$.c"]);
     for text in [r#"{"a":{"b":1},"a":{"x":2}}"#, r#"{"a":{"x":2},"a":{"b":1}}"#, r#"{"a":{"b":1},"a":5,"c":1,"c":[2]}"#] {
