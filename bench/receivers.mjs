@@ -3,12 +3,19 @@
 // accepted deliveries), 9 KB signed push, interleaved rounds. Writes out/receivers.json.
 // Everything listens on 127.0.0.1 only and is stopped at the end.
 //
+// Each Worker is served on a socket of its own (Miniflare's `unsafeDirectSockets`), as the
+// edge hands a request to a Worker: Miniflare's default route goes through its entry worker
+// (the local dev server's router, a second isolate per request), which alone cost more than
+// the minimal JS Worker's own work. Two rows measure that route too, for comparison. Two
+// floors show whose cost is whose: a JS Worker that only reads the body and answers, and
+// pipehook's Worker answering an unknown token (workers-rs's fetch path, the body read and a
+// JSON answer, no webhook).
+//
 // CPU per request (goal 3): workerd's own clock stands still while a Worker runs, so the
 // CPU is measured from outside: the server process's utime + stime (/proc/<pid>/stat)
 // over each wrk run, divided by the requests wrk completed. For a Worker that is the whole
-// workerd process (HTTP, Miniflare's entry worker, the KV simulator, the isolate): an upper
-// bound on what Cloudflare bills, and the minimal JS Worker measured the same way shows
-// the share that is not the Worker's own.
+// workerd process (HTTP, the KV simulator, the isolate): an upper bound on what Cloudflare
+// bills, and the floors measured the same way show the share that is not the Worker's own.
 //
 // Large deliveries (goal 3): each Worker in a fresh workerd, 1 MB and 25 MB signed pushes one
 // at a time: CPU per delivery the same way, and how much the process's peak RSS (VmHWM) grows
@@ -127,8 +134,15 @@ function peakRss(pid) {
   }
 }
 
-async function startMiniflare(options) {
+/**
+ * A Worker in its own workerd. `entry: false` (the default) serves it on a socket of its own
+ * (Miniflare's `unsafeDirectSockets`), as Cloudflare's edge hands requests to a Worker;
+ * `entry: true` goes through Miniflare's entry worker, the local dev server's routing layer,
+ * which costs every request a second isolate hop.
+ */
+async function startMiniflare({ entry = false, ...options }) {
   const mf = new Miniflare({
+    ...(entry ? {} : { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }),
     modules: true,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js"] },
@@ -140,7 +154,7 @@ async function startMiniflare(options) {
     ...options,
   });
   const before = new Set(children("workerd"));
-  const url = await mf.ready;
+  const url = entry ? await mf.ready : (await mf.ready, await mf.unsafeGetDirectURL());
   const stop = () => mf.dispose();
   stops.push(stop);
   // The workerd this instance started: the one child that was not there before.
@@ -148,19 +162,27 @@ async function startMiniflare(options) {
   return { mf, url: url.href.replace(/\/$/, ""), pid, stop };
 }
 
-async function startMinimalWorker() {
-  const { url, pid } = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/min-worker.js") });
+async function startMinimalWorker({ entry = false } = {}) {
+  const { url, pid } = await startMiniflare({ entry, scriptPath: path.join(ROOT, "bench/peers/min-worker.js") });
   const r = await post(url);
   const body = await r.json();
   if (body.outcome !== "accepted") throw new Error("minimal worker did not accept");
-  return [{ id: "js-worker", label: "minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare", url, pid }];
+  return [{ id: `js-worker${entry ? "-entry" : ""}`, label: `minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare${entry ? ENTRY_LABEL : ""}`, url, pid }];
+}
+const ENTRY_LABEL = ", through Miniflare's entry worker (the dev server's route)";
+
+/** The runtime's own floor per request: a Worker that reads the body and answers. */
+async function startNullWorker() {
+  const { url, pid } = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/null-worker.js") });
+  return [{ id: "null-worker", label: "null Worker (reads the body and answers: the runtime's floor), Miniflare", url, pid }];
 }
 
-async function startPipehookWorker({ suffix = "", label = "", vars = {}, accepted = true, note = !suffix } = {}) {
+async function startPipehookWorker({ suffix = "", label = "", vars = {}, accepted = true, note = !suffix, entry = false } = {}) {
   const script = path.join(ROOT, "worker/build/index.js");
   if (!existsSync(script)) return result.notes.push("pipehook Worker not built (worker/build/index.js missing): not measured");
   const { callApi, pipelineDeclaration } = await import("../worker-tests/lib/worker.mjs");
   const { mf, url, pid, stop } = await startMiniflare({
+    entry,
     scriptPath: script,
     kvNamespaces: ["PIPEHOOK"],
     bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", ...vars },
@@ -186,12 +208,18 @@ async function startPipehookWorker({ suffix = "", label = "", vars = {}, accepte
   if (note) result.notes.push(`pipehook Worker: accepted answers ${a.status} ${(await a.text()).slice(0, 120)}; filtered ${f.status} ${(await f.text()).slice(0, 120)}`);
   if (a.status !== 200 || f.status !== 200) throw new Error("pipehook Worker did not answer 200");
   return [
+    ...(note ? [{ id: "pipehook-unknown", label: "pipehook Worker, unknown token (reads the body, answers 404: workers-rs's own floor), Miniflare", url: `${url}/trigger`, pid, expect404: true }] : []),
     { id: `pipehook-filtered${suffix}`, label: `pipehook Worker, filtered (no write)${label}, Miniflare`, url: filter, pid, mf, stop },
     ...(accepted ? [{ id: `pipehook-accepted${suffix}`, label: `pipehook Worker, accepted (execution stored in KV)${label}, Miniflare`, url: accept, pid }] : []),
   ];
 }
 
 const startPipehook = () => startPipehookWorker();
+/** The earlier way of measuring: both Workers behind Miniflare's entry worker, for comparison. */
+const startThroughEntry = async () => [
+  ...(await startMinimalWorker({ entry: true })),
+  ...(await startPipehookWorker({ suffix: "-entry", label: ENTRY_LABEL, accepted: false, entry: true })),
+];
 /** The Worker with its per-isolate view memo off: one KV read per delivery. */
 const startPipehookWorkerOneRead = () =>
   startPipehookWorker({ suffix: "-1read", label: ", memo off (DELIVERY_CACHE_MS=0: one KV read per delivery)", vars: { DELIVERY_CACHE_MS: "0" } });
@@ -282,7 +310,7 @@ async function main() {
   } else {
     const targets = [];
     const only = process.env.BENCH_RECEIVERS?.split(/[ ,]+/);
-    for (const start of [startAdnanh, startMinimalWorker, startPipehook, startPipehookWorkerOneRead]) {
+    for (const start of [startAdnanh, startNullWorker, startMinimalWorker, startPipehook, startPipehookWorkerOneRead, startThroughEntry]) {
       try {
         const t = await start();
         if (Array.isArray(t)) targets.push(...t);
@@ -291,7 +319,7 @@ async function main() {
       }
     }
     if (only) targets.splice(0, targets.length, ...targets.filter((t) => only.includes(t.id)));
-    for (const t of targets) result.targets[t.id] = { label: t.label, runs: [] };
+    for (const t of targets) result.targets[t.id] = { label: t.label, runs: [], ...(t.expect404 ? { expect404: true } : {}) };
     for (const t of targets) wrk(t.url, t.pid); // warm-up (JIT, isolate, KV)
     for (let r = 0; r < ROUNDS; r++) {
       for (let k = 0; k < targets.length; k++) {
@@ -309,9 +337,10 @@ async function main() {
     // Ratios of req/s per round (every target ran once in each), then their median.
     result.ratios = {};
     const T = result.targets;
-    for (const a of Object.keys(T).filter((id) => id.startsWith("pipehook-"))) {
+    for (const a of Object.keys(T).filter((id) => id.startsWith("pipehook-") && id !== "pipehook-unknown")) {
       const kind = a.includes("accepted") ? "accepted" : "filtered";
-      for (const b of [`adnanh-${kind}`, "js-worker"].filter((id) => T[id])) {
+      const js = a.endsWith("-entry") ? "js-worker-entry" : "js-worker";
+      for (const b of [`adnanh-${kind}`, js].filter((id) => T[id])) {
         const per = T[a].runs.map((r, i) => r.rps / T[b].runs[i]?.rps).filter(Number.isFinite);
         if (per.length) result.ratios[`${a}/${b}`] = stats(per);
       }
