@@ -163,18 +163,18 @@ async function startMiniflare({ entry = false, ...options }) {
 }
 
 async function startMinimalWorker({ entry = false } = {}) {
-  const { url, pid } = await startMiniflare({ entry, scriptPath: path.join(ROOT, "bench/peers/min-worker.js") });
-  const r = await post(url);
+  const started = await startMiniflare({ entry, scriptPath: path.join(ROOT, "bench/peers/min-worker.js") });
+  const r = await post(started.url);
   const body = await r.json();
   if (body.outcome !== "accepted") throw new Error("minimal worker did not accept");
-  return [{ id: `js-worker${entry ? "-entry" : ""}`, label: `minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare${entry ? ENTRY_LABEL : ""}`, url, pid }];
+  return [{ id: `js-worker${entry ? "-entry" : ""}`, label: `minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare${entry ? ENTRY_LABEL : ""}`, ...started }];
 }
 const ENTRY_LABEL = ", through Miniflare's entry worker (the dev server's route)";
 
 /** The runtime's own floor per request: a Worker that reads the body and answers. */
 async function startNullWorker() {
-  const { url, pid } = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/null-worker.js") });
-  return [{ id: "null-worker", label: "null Worker (reads the body and answers: the runtime's floor), Miniflare", url, pid }];
+  const started = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/null-worker.js") });
+  return [{ id: "null-worker", label: "null Worker (reads the body and answers: the runtime's floor), Miniflare", ...started }];
 }
 
 async function startPipehookWorker({ suffix = "", label = "", vars = {}, accepted = true, note = !suffix, entry = false } = {}) {
@@ -251,12 +251,8 @@ function wrk(url, pid) {
 async function largeDeliveries() {
   const sizes = all.filter((p) => p.id === "1MB" || p.id === "25MB");
   const workers = [
-    ["null-worker", "runtime floor: `await request.arrayBuffer()` and answer", async () => {
-      return startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/null-worker.js") });
-    }],
-    ["js-worker", "minimal JS Worker (WebCrypto verify + JSON.parse)", async () => {
-      return startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/min-worker.js") });
-    }],
+    ["null-worker", "runtime floor: `await request.arrayBuffer()` and answer", async () => (await startNullWorker())[0]],
+    ["js-worker", "minimal JS Worker (WebCrypto verify + JSON.parse)", async () => (await startMinimalWorker())[0]],
     ["pipehook-filtered", "pipehook Worker, filtered (no write)", async () => {
       const t = await startPipehookWorker({ accepted: false, note: false });
       return Array.isArray(t) ? t[0] : null;
