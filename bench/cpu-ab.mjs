@@ -24,12 +24,16 @@ for (const si of sizes) {
   const mac = createHmac("sha256", SECRET).update(p.body).digest();
   const cfg = JSON.stringify(ACTION_CONFIGURATION);
   const flat = JSON.stringify(["x-hub-signature-256", sig, "x-github-event", "push"]);
+  // Builds before the headers crossed as separate arguments took them as one JSON array.
+  const coreArgs = (wasm) => wasm.headersRead().length === 3 && wasm.CompiledWebhook.prototype.evaluate.length === 8
+    ? [p.body, sig, undefined, undefined, undefined, cfg, mac, undefined]
+    : [flat, p.body, undefined, cfg, mac, undefined];
   const headers = { "x-hub-signature-256": sig, "x-github-event": "push" };
   vs.splice(nv);
   for (const v of vs) {
     const h = v.wasm.CompiledWebhook.compile(JSON.stringify(hook));
     v.fns = {
-      core: () => h.evaluate(flat, p.body, undefined, cfg, mac, undefined),
+      core: ((args) => () => h.evaluate(...args))(coreArgs(v.wasm)),
       full: () => v.api.evaluateDelivery(hook, { headers, body: p.body }, { actionConfiguration: ACTION_CONFIGURATION }),
       ...(v.api.compileWebhook ? { compiled: ((cw) => () => cw.evaluateDelivery({ headers, body: p.body }, { actionConfiguration: ACTION_CONFIGURATION }))(v.api.compileWebhook(hook)) } : {}),
     };

@@ -33,9 +33,10 @@ if (child === "--memory") {
   const body = payloads()[3].body;
   const h = wasm.CompiledWebhook.compile(JSON.stringify(webhookFor("push")));
   const before = exports.memory.buffer.byteLength;
-  const args = [JSON.stringify(["x-hub-signature-256", sign(body)]), body, undefined, JSON.stringify({ Branch: "master" }), undefined, undefined];
-  const out = JSON.parse(mode === "scan" ? h.evaluate(...args) : h.evaluateReference(...args));
-  if (out.outcome !== "accepted") throw new Error(out.reason);
+  // The raw binding: body, the values of headersRead() in order, source IP, configuration, MACs.
+  const args = [body, sign(body), undefined, undefined, undefined, JSON.stringify({ Branch: "master" }), undefined, undefined];
+  const [outcome, , reason] = JSON.parse(mode === "scan" ? h.evaluate(...args) : h.evaluateReference(...args));
+  if (outcome !== "accepted") throw new Error(reason);
   console.log(JSON.stringify({ body: body.length, before, after: exports.memory.buffer.byteLength }));
   process.exit(0);
 }

@@ -124,6 +124,9 @@ describe("headers passed to the core", () => {
     // A wrong SHA-1 header before or after a right SHA-256 one: the SHA-256 one decides.
     assertDecision(evaluateDelivery(def, { headers: [["X-Hub-Signature", bad1], ["X-Hub-Signature-256", good256]], body: PUSH }), "accepted");
     assertDecision(evaluateDelivery(def, { headers: [["X-Hub-Signature-256", good256], ["x-hub-signature", bad1]], body: PUSH }), "accepted");
+    // The same header twice (names differing in case): the first value counts, as in the core.
+    assertDecision(evaluateDelivery(def, { headers: [["x-hub-signature-256", good256], ["X-Hub-Signature-256", bad1]], body: PUSH }), "accepted");
+    assertDecision(evaluateDelivery(def, { headers: [["X-Hub-Signature-256", "sha256=" + "0".repeat(64)], ["x-hub-signature-256", good256]], body: PUSH }), "unauthorized");
     // Only a wrong SHA-1: refused.
     assertDecision(evaluateDelivery(def, { headers: { "X-HUB-SIGNATURE": bad1 }, body: PUSH }), "unauthorized");
   });

@@ -444,6 +444,60 @@ describe("filters", () => {
   });
   test("filter_placeholder_without_configuration_does_not_match_the_branch", () =>
     one({ jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" }, "filtered"));
+  test("filter_placeholder_follows_a_configuration_object_changed_between_deliveries", () => {
+    // The package keeps the text of the last configuration it saw: a change made in place to the
+    // same object (a member changed, added or removed) must still be read.
+    const config = { Branch: "main" };
+    const rule = { jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" };
+    assert.equal(one(rule, "accepted", config).expected, "refs/heads/main");
+    config.Branch = "dev";
+    assert.equal(one(rule, "filtered", config).expected, "refs/heads/dev");
+    delete config.Branch;
+    config.Other = "x";
+    assert.equal(one(rule, "filtered", config).expected, "refs/heads/{Branch}");
+    config.Branch = "main";
+    assert.equal(one(rule, "accepted", config).expected, "refs/heads/main");
+    const deep = { Branch: { toJSON: () => "main" } }; // converted as JSON.stringify converts it
+    assert.equal(one(rule, "filtered", deep).expected, 'refs/heads/"main"');
+  });
+});
+
+describe("the decision object", () => {
+  // The core sends a decision to the package as a flat array, which the package rebuilds: the
+  // object must come out with the members, their order and their absences of the Decision type.
+  const body = '{"ref":"refs/heads/main","after":"abc123","n":1,"o":{"k":[true,null]}}';
+  const rules = [
+    { jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" },
+    { jsonPath: "$.o" },
+    { jsonPath: "$.missing" },
+  ];
+  test("an_accepted_decision_has_every_member_in_order_and_expected_only_where_a_rule_has_one", () => {
+    const d = evaluateDelivery(openDefinition(rules.slice(0, 2)), { headers: {}, body }, { actionConfiguration: { Branch: "main" } });
+    assert.equal(
+      JSON.stringify(d),
+      '{"outcome":"accepted","status":200,"reason":"accepted: all 2 filter rules passed","filters":[' +
+        '{"jsonPath":"$.ref","expected":"refs/heads/main","selected":["refs/heads/main"],"selectedCount":1,"passed":true},' +
+        '{"jsonPath":"$.o","selected":[{"k":[true,null]}],"selectedCount":1,"passed":true}],"revision":"abc123"}',
+    );
+  });
+  test("a_filtered_decision_has_no_revision_and_traces_every_rule", () => {
+    const d = evaluateDelivery(openDefinition(rules), { headers: {}, body });
+    assert.deepEqual(Object.keys(d), ["outcome", "status", "reason", "filters"]);
+    assert.equal(d.outcome, "filtered");
+    assert.deepEqual(
+      d.filters.map((t) => [Object.keys(t), t.passed]),
+      [
+        [["jsonPath", "expected", "selected", "selectedCount", "passed"], false],
+        [["jsonPath", "selected", "selectedCount", "passed"], true],
+        [["jsonPath", "selected", "selectedCount", "passed"], false],
+      ],
+    );
+  });
+  test("a_refused_decision_has_no_filters_and_no_revision", () => {
+    const d = evaluateDelivery(hmacDefinition(rules), { headers: {}, body });
+    assert.deepEqual(d, { outcome: "unauthorized", status: 401, reason: d.reason, filters: [] });
+    assert.ok(d.reason.length > 0);
+  });
 });
 
 describe("invalid definitions", () => {

@@ -166,6 +166,16 @@ impl CompiledPath {
     }
     /// [`Self::select`], saying also whether the work bounds cut the selection short.
     pub fn select_bounded<'a>(&self, doc: &'a Value) -> Selection<'a> {
+        if self.definite {
+            // At most one node and a few steps, so no work bound can bite: walk the document
+            // directly rather than through the evaluator's node lists (every delivery does this).
+            let node = self.query.segments.iter().try_fold(doc, |node, segment| match segment {
+                Segment::Selector(Selector::Name(name)) => node.as_object()?.get(name),
+                Segment::Selector(Selector::Index(i)) => index(node.as_array()?, *i),
+                _ => None,
+            });
+            return Selection { nodes: node.into_iter().collect(), truncated: false };
+        }
         let mut eval = Eval::new(doc, &self.patterns);
         let nodes = eval.query(&self.query.segments, doc);
         Selection { nodes, truncated: eval.truncated }

@@ -208,9 +208,10 @@ impl<'b> Scanner<'b, '_> {
                 let (end, escaped) = skip_string(self.b, start)?;
                 self.pos = end;
                 if !escaped {
-                    // Valid UTF-8 (skip_string checked it) with nothing to unescape: the text itself.
-                    let text = String::from_utf8_lossy(&self.b[start + 1..end - 1]).into_owned();
-                    return Ok(Some(Value::String(text)));
+                    // Nothing to unescape: the text itself (skip_string checked its UTF-8, so
+                    // this check only repeats it, cheaply; it never fails).
+                    let text = std::str::from_utf8(&self.b[start + 1..end - 1]).map_err(|_| NotJson)?;
+                    return Ok(Some(Value::String(text.to_owned())));
                 }
             } else {
                 self.skip_value(depth)?;
@@ -234,7 +235,8 @@ impl<'b> Scanner<'b, '_> {
             return Err(NotJson);
         }
         let b = self.b;
-        let mut out = Map::new();
+        // Room for every member the plan follows here, so the map never grows mid-scan.
+        let mut out = Map::with_capacity(self.plan.nodes[id].names.len());
         let mut pos = ws(b, self.pos + 1); // after {
         if b.get(pos) == Some(&b'}') {
             self.pos = pos + 1;
@@ -251,8 +253,12 @@ impl<'b> Scanner<'b, '_> {
                 let key: String = serde_json::from_slice(&b[start..end]).map_err(|_| NotJson)?;
                 self.child(id, key.as_bytes()).map(|c| (key, c))
             } else {
-                // Valid UTF-8: skip_string checked every non-ASCII sequence.
-                self.child(id, raw).map(|c| (String::from_utf8_lossy(raw).into_owned(), c))
+                // Valid UTF-8 (skip_string checked every non-ASCII sequence), so from_utf8 never
+                // fails here.
+                match self.child(id, raw) {
+                    Some(c) => Some((std::str::from_utf8(raw).map_err(|_| NotJson)?.to_owned(), c)),
+                    None => None,
+                }
             };
             pos = ws(b, end);
             if b.get(pos) != Some(&b':') {
