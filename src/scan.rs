@@ -433,6 +433,8 @@ fn skip_nested(b: &[u8], mut pos: usize, depth: usize) -> Res<usize> {
 fn ws(b: &[u8], mut pos: usize) -> usize {
     loop {
         match b.get(pos) {
+            // Most calls find no whitespace at all: one comparison settles those.
+            Some(&c) if c > b' ' => return pos,
             Some(b' ' | b'\t' | b'\r') => pos += 1,
             Some(b'\n') => {
                 pos += 1;
