@@ -248,30 +248,16 @@ function toBytes(body) {
 }
 
 // The action configuration as the core takes it: a JSON object of strings. A receiver passes
-// the same configuration with every delivery, so the text of the last one is kept while its
-// members are the same strings (anything else is converted afresh: it could have changed inside).
-let lastConfig = { object: undefined, entries: [], text: undefined };
+// the same configuration with every delivery, so the text of the last one is kept while that
+// object still equals `out`, the members as the core got them. Only string members can: one
+// converted from anything else (it could have changed inside) is converted afresh every time.
+let lastConfig = { config: undefined, out: undefined, text: undefined };
 function configurationText(config) {
   if (config == null) return undefined;
-  if (config === lastConfig.object && sameStringEntries(config, lastConfig.entries)) return lastConfig.text;
+  if (config === lastConfig.config && sameJsonData(config, lastConfig.out)) return lastConfig.text;
   const out = {};
-  const entries = [];
-  let allStrings = true;
-  for (const [k, v] of Object.entries(config)) {
-    out[k] = typeof v === "string" ? v : JSON.stringify(v);
-    allStrings &&= typeof v === "string";
-    entries.push(k, v);
-  }
+  for (const [k, v] of Object.entries(config)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
   const text = JSON.stringify(out);
-  lastConfig = allStrings ? { object: config, entries, text } : { object: undefined, entries: [], text: undefined };
+  lastConfig = { config, out, text };
   return text;
-}
-
-function sameStringEntries(config, entries) {
-  const keys = Object.keys(config);
-  if (keys.length * 2 !== entries.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    if (keys[i] !== entries[2 * i] || config[keys[i]] !== entries[2 * i + 1]) return false;
-  }
-  return true;
 }

@@ -243,11 +243,8 @@ impl<'b> Scanner<'b, '_> {
             return Ok(Value::Object(out));
         }
         loop {
-            if b.get(pos) != Some(&b'"') {
-                return Err(NotJson);
-            }
             let start = pos;
-            let (end, escaped) = skip_string(b, start)?;
+            let (end, escaped, value_at) = member(b, start)?;
             let raw = &b[start + 1..end - 1];
             let key: Option<(String, usize)> = if escaped {
                 let key: String = serde_json::from_slice(&b[start..end]).map_err(|_| NotJson)?;
@@ -260,11 +257,7 @@ impl<'b> Scanner<'b, '_> {
                     None => None,
                 }
             };
-            pos = ws(b, end);
-            if b.get(pos) != Some(&b':') {
-                return Err(NotJson);
-            }
-            pos = ws(b, pos + 1);
+            pos = value_at;
             match key {
                 // A repeated key replaces the earlier value, as serde_json's map does.
                 Some((key, child)) => {
@@ -386,7 +379,7 @@ fn skip_nested(b: &[u8], mut pos: usize, depth: usize) -> Res<usize> {
                     Some(b'}') if object => {}
                     Some(b']') if !object => {}
                     _ if object => {
-                        pos = member_value(b, pos)?;
+                        pos = member(b, pos)?.2;
                         continue 'value;
                     }
                     _ => continue 'value,
@@ -412,7 +405,7 @@ fn skip_nested(b: &[u8], mut pos: usize, depth: usize) -> Res<usize> {
                 Some(b',') => {
                     pos = ws(b, pos + 1);
                     if object {
-                        pos = member_value(b, pos)?;
+                        pos = member(b, pos)?.2;
                     }
                     continue 'value;
                 }
@@ -453,17 +446,19 @@ fn ws(b: &[u8], mut pos: usize) -> usize {
 }
 
 /// A member's name, the colon and the whitespace around it, from the name's opening quote at
-/// `pos`: the position of the member's value.
+/// `pos`: the position after the name's closing quote, whether the name has escapes, and the
+/// position of the member's value.
 #[inline(always)]
-fn member_value(b: &[u8], pos: usize) -> Res<usize> {
+fn member(b: &[u8], pos: usize) -> Res<(usize, bool, usize)> {
     if b.get(pos) != Some(&b'"') {
         return Err(NotJson);
     }
-    let pos = ws(b, skip_string(b, pos)?.0);
-    if b.get(pos) != Some(&b':') {
+    let (end, escaped) = skip_string(b, pos)?;
+    let colon = ws(b, end);
+    if b.get(colon) != Some(&b':') {
         return Err(NotJson);
     }
-    Ok(ws(b, pos + 1))
+    Ok((end, escaped, ws(b, colon + 1)))
 }
 
 #[inline(always)]

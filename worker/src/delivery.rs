@@ -398,12 +398,13 @@ pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) 
     let Some(token) = token else { return unknown() };
 
     // Only the headers a decision reads cross from JS: a few lookups rather than every header.
+    let request_headers = req.headers();
     let headers: Vec<(String, String)> = pipehook::HEADERS_READ
         .iter()
-        .filter_map(|name| req.headers().get(name).ok().flatten().map(|v| (name.to_string(), v)))
+        .filter_map(|name| request_headers.get(name).ok().flatten().map(|v| (name.to_string(), v)))
         .collect();
     // The platform sets CF-Connecting-IP; client-controlled X-Forwarded-For is never read.
-    let source_ip = req.headers().get("cf-connecting-ip").ok().flatten();
+    let source_ip = request_headers.get("cf-connecting-ip").ok().flatten();
     let (body, macs) = body_and_mac(&hot, body, &headers).await;
     let empty = Default::default();
     let configuration = hot.pipeline.as_ref().map(|p| &p.configuration).unwrap_or(&empty);
