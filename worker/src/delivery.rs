@@ -253,8 +253,7 @@ enum BodyError {
 /// Reads at most `MAX_DELIVERY_BYTES`, refusing a larger body from
 /// `Content-Length` before reading anything, or as soon as a stream passes it.
 async fn read_delivery_body(req: &web_sys::Request) -> Result<RawBody, BodyError> {
-    let declared =
-        req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = crate::declared_length(req);
     match declared {
         Some(n) if n > MAX_DELIVERY_BYTES as u64 => return Err(BodyError::TooLarge),
         Some(0) => return Ok(RawBody::Wasm(Vec::new())),

@@ -101,11 +101,15 @@ pub(crate) enum Body {
     TooLarge,
 }
 
+/// The body length a request declares in `Content-Length`, when well-formed.
+pub(crate) fn declared_length(req: &web_sys::Request) -> Option<u64> {
+    req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse().ok())
+}
+
 /// Reads a request body, refusing it as soon as it is known to exceed `limit`:
 /// from `Content-Length` before reading anything, else while streaming.
 pub(crate) async fn read_body(req: &mut Request, limit: usize) -> Result<Body> {
-    let declared =
-        req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = declared_length(req.inner());
     if declared.is_some_and(|n| n > limit as u64) {
         return Ok(Body::TooLarge);
     }
