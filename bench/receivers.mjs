@@ -170,6 +170,16 @@ async function startMinimalWorker({ entry = false } = {}) {
   return [{ id: `js-worker${entry ? "-entry" : ""}`, label: `minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare${entry ? ENTRY_LABEL : ""}`, ...started }];
 }
 const ENTRY_LABEL = ", through Miniflare's entry worker (the dev server's route)";
+/**
+ * The minimal JS Worker that also stores each accepted delivery's execution in KV (one write
+ * per delivery, awaited before the answer): the like-for-like peer of pipehook's accepted row.
+ */
+async function startMinimalKvWorker() {
+  const started = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/min-worker-kv.js"), kvNamespaces: ["KV"] });
+  const body = await (await post(started.url)).json();
+  if (body.outcome !== "accepted" || !body.pipelineExecutionId) throw new Error("the minimal JS Worker with KV did not accept and store");
+  return [{ id: "js-worker-kv", label: "minimal JS Worker + one KV write per accepted delivery (its execution record), Miniflare", ...started }];
+}
 
 /** The runtime's own floor per request: a Worker that reads the body and answers. */
 async function startNullWorker() {
@@ -306,7 +316,7 @@ async function main() {
   } else {
     const targets = [];
     const only = process.env.BENCH_RECEIVERS?.split(/[ ,]+/);
-    for (const start of [startAdnanh, startNullWorker, startMinimalWorker, startPipehook, startPipehookWorkerOneRead, startThroughEntry]) {
+    for (const start of [startAdnanh, startNullWorker, startMinimalWorker, startMinimalKvWorker, startPipehook, startPipehookWorkerOneRead, startThroughEntry]) {
       try {
         const t = await start();
         if (Array.isArray(t)) targets.push(...t);
@@ -333,13 +343,14 @@ async function main() {
     // Ratios of req/s per round (every target ran once in each), then their median.
     result.ratios = {};
     const T = result.targets;
+    const pairs = [["pipehook-accepted", "js-worker-kv"], ["js-worker-kv", "js-worker"], ["js-worker-kv", "adnanh-accepted"]];
     for (const a of Object.keys(T).filter((id) => id.startsWith("pipehook-") && id !== "pipehook-unknown")) {
       const kind = a.includes("accepted") ? "accepted" : "filtered";
-      const js = a.endsWith("-entry") ? "js-worker-entry" : "js-worker";
-      for (const b of [`adnanh-${kind}`, js].filter((id) => T[id])) {
-        const per = T[a].runs.map((r, i) => r.rps / T[b].runs[i]?.rps).filter(Number.isFinite);
-        if (per.length) result.ratios[`${a}/${b}`] = stats(per);
-      }
+      pairs.push([a, `adnanh-${kind}`], [a, a.endsWith("-entry") ? "js-worker-entry" : "js-worker"]);
+    }
+    for (const [a, b] of pairs.filter(([a, b]) => T[a] && T[b])) {
+      const per = T[a].runs.map((r, i) => r.rps / T[b].runs[i]?.rps).filter(Number.isFinite);
+      if (per.length) result.ratios[`${a}/${b}`] = stats(per);
     }
   }
   if (process.env.BENCH_LARGE !== "0") await largeDeliveries();

@@ -84,6 +84,8 @@ if (receivers) {
       const vsA = ratio(`pipehook-${kind}`, `adnanh-${kind}`), vsJ = ratio(`pipehook-${kind}`, "js-worker");
       L.push(`- pipehook Worker ${kind}: ${vsA.text} adnanh/webhook's ${kind} req/s (goal ≥ 1.5×: **${vsA.median >= 1.5 ? "met" : "not met"}**), ${vsJ.text} the minimal JS Worker's (goal ≥ 0.9×: **${vsJ.median >= 0.9 ? "met" : "not met"}**); p99 ${T[`pipehook-${kind}`].p99.median.toFixed(1)} ms`);
     }
+    const kv = ratio("pipehook-accepted", "js-worker-kv"), kvJ = ratio("js-worker-kv", "js-worker"), kvA = ratio("js-worker-kv", "adnanh-accepted");
+    if (Number.isFinite(kv.median)) L.push(`- like for like, against the minimal JS Worker that also stores each accepted delivery's execution with one KV write: pipehook accepted reaches ${kv.text} its req/s. That JS Worker itself reaches ${kvJ.text} the minimal JS Worker's req/s and ${kvA.text} adnanh/webhook's accepted: one KV write under Miniflare's simulator costs the process ${(T["js-worker-kv"].cpuPerRequestMs.median - T["js-worker"].cpuPerRequestMs.median).toFixed(2)} ms, more than a whole filtered delivery, so no Worker that stores what it starts can meet the accepted goals against peers that store nothing (the minimal JS Worker) or run a local command (adnanh/webhook).`);
     for (const kind of ["filtered", "accepted"]) {
       const id = `pipehook-${kind}-1read`;
       if (T[id]?.rps) L.push(`- with the view memo off (\`DELIVERY_CACHE_MS=0\`, one KV read per delivery), ${kind}: ${ratio(id, `adnanh-${kind}`).text} adnanh/webhook's, ${ratio(id, "js-worker").text} the minimal JS Worker's; p99 ${T[id].p99.median.toFixed(1)} ms`);

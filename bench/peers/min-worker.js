@@ -12,23 +12,29 @@ function hexBytes(hex) {
   return out;
 }
 
+/** The delivery's outcome ("accepted" or "filtered"), or the Response that refuses it. */
+export async function decide(request) {
+  const sig = request.headers.get("x-hub-signature-256") ?? "";
+  const given = sig.startsWith("sha256=") ? hexBytes(sig.slice(7)) : null;
+  if (!given) return new Response("unsigned", { status: 401 });
+  const body = await request.arrayBuffer();
+  if (!(await crypto.subtle.verify("HMAC", await key(), given, body))) return new Response("bad signature", { status: 401 });
+  let payload;
+  try {
+    payload = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return new Response("not JSON", { status: 400 });
+  }
+  const passed =
+    payload?.ref === "refs/heads/master" &&
+    payload?.repository?.full_name === "Codertocat/Hello-World" &&
+    payload?.sender?.login === "Codertocat";
+  return passed ? "accepted" : "filtered";
+}
+
 export default {
   async fetch(request) {
-    const sig = request.headers.get("x-hub-signature-256") ?? "";
-    const given = sig.startsWith("sha256=") ? hexBytes(sig.slice(7)) : null;
-    if (!given) return new Response("unsigned", { status: 401 });
-    const body = await request.arrayBuffer();
-    if (!(await crypto.subtle.verify("HMAC", await key(), given, body))) return new Response("bad signature", { status: 401 });
-    let payload;
-    try {
-      payload = JSON.parse(new TextDecoder().decode(body));
-    } catch {
-      return new Response("not JSON", { status: 400 });
-    }
-    const passed =
-      payload?.ref === "refs/heads/master" &&
-      payload?.repository?.full_name === "Codertocat/Hello-World" &&
-      payload?.sender?.login === "Codertocat";
-    return Response.json({ outcome: passed ? "accepted" : "filtered" });
+    const outcome = await decide(request);
+    return typeof outcome === "string" ? Response.json({ outcome }) : outcome;
   },
 };
