@@ -170,6 +170,7 @@ async function startMinimalWorker({ entry = false } = {}) {
   return [{ id: `js-worker${entry ? "-entry" : ""}`, label: `minimal JS Worker (WebCrypto verify + JSON.parse), Miniflare${entry ? ENTRY_LABEL : ""}`, ...started }];
 }
 const ENTRY_LABEL = ", through Miniflare's entry worker (the dev server's route)";
+
 /**
  * The minimal JS Worker that also stores each accepted delivery's execution in KV (one write
  * per delivery, awaited before the answer): the like-for-like peer of pipehook's accepted row.
