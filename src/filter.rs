@@ -102,10 +102,7 @@ pub struct CompiledPath {
 /// ```
 pub fn compile_path(path: &str) -> Result<CompiledPath, PathError> {
     let query = parse(path)?;
-    let definite = query
-        .segments
-        .iter()
-        .all(|s| matches!(s, Segment::Selector(Selector::Name(_) | Selector::Index(_))));
+    let definite = query.segments.iter().all(|s| step_of(s).is_some());
     let mut patterns = Vec::new();
     literal_patterns_in_segments(&query.segments, &mut patterns);
     Ok(CompiledPath { source: path.to_string(), definite, query, patterns })
@@ -132,15 +129,16 @@ impl CompiledPath {
         if !self.definite {
             return None;
         }
-        self.query
-            .segments
-            .iter()
-            .map(|s| match s {
-                Segment::Selector(Selector::Name(n)) => Some(Step::Name(n)),
-                Segment::Selector(Selector::Index(i)) => Some(Step::Index(*i)),
-                _ => None,
-            })
-            .collect()
+        self.query.segments.iter().map(step_of).collect()
+    }
+}
+
+/// The step a segment of a definite path takes; None for any other segment.
+fn step_of(segment: &Segment) -> Option<Step<'_>> {
+    match segment {
+        Segment::Selector(Selector::Name(n)) => Some(Step::Name(n)),
+        Segment::Selector(Selector::Index(i)) => Some(Step::Index(*i)),
+        _ => None,
     }
 }
 
@@ -169,10 +167,9 @@ impl CompiledPath {
         if self.definite {
             // At most one node and a few steps, so no work bound can bite: walk the document
             // directly rather than through the evaluator's node lists (every delivery does this).
-            let node = self.query.segments.iter().try_fold(doc, |node, segment| match segment {
-                Segment::Selector(Selector::Name(name)) => node.as_object()?.get(name),
-                Segment::Selector(Selector::Index(i)) => index(node.as_array()?, *i),
-                _ => None,
+            let node = self.query.segments.iter().try_fold(doc, |node, segment| match step_of(segment)? {
+                Step::Name(name) => node.as_object()?.get(name),
+                Step::Index(i) => index(node.as_array()?, i),
             });
             return Selection { nodes: node.into_iter().collect(), truncated: false };
         }
