@@ -19,11 +19,15 @@ export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 /** Every SecretToken the suite uses contains this marker, so a leak is easy to find. */
 export const SECRET_MARKER = "phk-secret-";
 
-/** `vars`: extra bindings, e.g. `{ DELIVERY_CACHE_MS: "0" }`. */
-export async function startWorker({ persist = false, vars = {} } = {}) {
+/**
+ * `vars`: extra bindings, e.g. `{ DELIVERY_CACHE_MS: "0" }`. `script`: another entry
+ * module (inside the repository) that imports the built Worker, for tests of the entry itself.
+ */
+export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js" } = {}) {
   const mf = new Miniflare({
     modules: true,
-    scriptPath: path.join(repoRoot, "worker/build/index.js"),
+    scriptPath: path.join(repoRoot, script),
+    modulesRoot: repoRoot,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
