@@ -40,6 +40,40 @@ pub struct PrecomputedMacs {
     pub sha1: Option<Vec<u8>>,
 }
 
+/// The HMAC a GitHub delivery asks to be checked with: `X-Hub-Signature-256`
+/// alone decides when it is present (a valid legacy signature beside a wrong
+/// SHA-256 one is no way in), else the legacy `X-Hub-Signature`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GithubMac {
+    Sha256,
+    Sha1,
+}
+
+impl GithubMac {
+    /// The MAC `headers` ask for, `None` when the delivery is not signed. A
+    /// host that hashes natively computes this one for [`PrecomputedMacs`].
+    pub fn requested(headers: &[(String, String)]) -> Option<Self> {
+        deciding_signature(headers).map(|(kind, _)| kind)
+    }
+}
+
+/// The signature header that decides, with its kind.
+fn deciding_signature(headers: &[(String, String)]) -> Option<(GithubMac, &str)> {
+    header(headers, SIGNATURE_256)
+        .map(|value| (GithubMac::Sha256, value))
+        .or_else(|| header(headers, SIGNATURE_SHA1).map(|value| (GithubMac::Sha1, value)))
+}
+
+impl PrecomputedMacs {
+    /// The host's MAC of the kind [`GithubMac::requested`] named.
+    pub fn of(kind: GithubMac, mac: Vec<u8>) -> Self {
+        match kind {
+            GithubMac::Sha256 => PrecomputedMacs { sha256: Some(mac), sha1: None },
+            GithubMac::Sha1 => PrecomputedMacs { sha256: None, sha1: Some(mac) },
+        }
+    }
+}
+
 /// Case-insensitive header lookup (HTTP names are case-insensitive).
 pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     // Hosts pass only these (crate::delivery::HEADERS_READ); a header read elsewhere would be lost.
@@ -100,17 +134,19 @@ fn check_github_signature(
     body: &[u8],
     macs: Option<&PrecomputedMacs>,
 ) -> Result<(), AuthFailure> {
-    if let Some(value) = header(headers, SIGNATURE_256) {
-        let precomputed = macs.and_then(|m| m.sha256.as_deref());
-        return check_one::<Hmac<Sha256>>(secret, body, value, "X-Hub-Signature-256", "sha256=", 32, precomputed);
+    match deciding_signature(headers) {
+        Some((GithubMac::Sha256, value)) => {
+            let precomputed = macs.and_then(|m| m.sha256.as_deref());
+            check_one::<Hmac<Sha256>>(secret, body, value, "X-Hub-Signature-256", "sha256=", 32, precomputed)
+        }
+        Some((GithubMac::Sha1, value)) => {
+            let precomputed = macs.and_then(|m| m.sha1.as_deref());
+            check_one::<Hmac<Sha1>>(secret, body, value, "X-Hub-Signature", "sha1=", 20, precomputed)
+        }
+        None => Err(AuthFailure::Signature(
+            "the delivery is not signed: X-Hub-Signature-256 (or the legacy X-Hub-Signature) is missing".into(),
+        )),
     }
-    if let Some(value) = header(headers, SIGNATURE_SHA1) {
-        let precomputed = macs.and_then(|m| m.sha1.as_deref());
-        return check_one::<Hmac<Sha1>>(secret, body, value, "X-Hub-Signature", "sha1=", 20, precomputed);
-    }
-    Err(AuthFailure::Signature(
-        "the delivery is not signed: X-Hub-Signature-256 (or the legacy X-Hub-Signature) is missing".into(),
-    ))
 }
 
 /// One signature header: `<prefix><hex of len bytes>`, compared with the

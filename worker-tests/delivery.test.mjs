@@ -26,6 +26,23 @@ const payload = (file) => fs.readFileSync(path.join(fixturesDir, file), "utf8");
 
 const deliver = (url, body, options = {}) => deliverSigned(url, body, { secret: SECRET, ...options });
 
+/** POSTs `body` with chunked framing (no Content-Length) in 1 KB pieces; answers { status, text }. */
+function postChunked(url, body, headers) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, method: "POST", path: u.pathname + u.search,
+      headers: { "content-type": "application/json", "x-github-event": "push", "transfer-encoding": "chunked", ...headers } }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on("error", reject);
+    const bytes = Buffer.from(body);
+    for (let i = 0; i < bytes.length; i += 1024) req.write(bytes.subarray(i, i + 1024));
+    req.end();
+  });
+}
+
 async function executions(pipelineName) {
   const all = [];
   let nextToken;
@@ -253,6 +270,35 @@ describe("refused deliveries change nothing", () => {
     });
     assert.equal(status, 413);
     assert.equal((await executions("all-events")).length, before);
+  });
+
+  it("chunked_bodies_without_a_length_are_decided_like_declared_ones", async () => {
+    // No Content-Length: the body is streamed into wasm and signed there by Web Crypto.
+    const body = payload("push.with-new-branch.payload.json");
+    const sha256 = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+    const sha1 = `sha1=${createHmac("sha1", SECRET).update(body).digest("hex")}`;
+    const before = (await executions("master-only")).length;
+    let r = await postChunked(urls["master-only"], body, { "x-hub-signature-256": sha256 });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(JSON.parse(r.text).outcome, "accepted");
+    r = await postChunked(urls["master-only"], body, { "x-hub-signature": sha1 });
+    assert.equal(r.status, 200, r.text);
+    r = await postChunked(urls["master-only"], body, { "x-hub-signature-256": sha256.replace(/.$/, (c) => (c === "0" ? "1" : "0")) });
+    assert.equal(r.status, 401, r.text);
+    // SHA-256 alone decides when both are sent (no downgrade to a valid SHA-1).
+    r = await postChunked(urls["master-only"], body, { "x-hub-signature-256": "sha256=" + "0".repeat(64), "x-hub-signature": sha1 });
+    assert.equal(r.status, 401, r.text);
+    assert.equal((await executions("master-only")).length, before + 2);
+  });
+
+  it("unknown_tokens_read_the_body_before_answering_whatever_its_framing", async () => {
+    const origin = new URL(urls["master-only"]).origin;
+    const body = payload("push.with-new-branch.payload.json");
+    assert.equal((await postChunked(`${origin}/trigger?t=deadbeef&v=1`, body, {})).status, 404);
+    assert.equal((await postChunked(`${origin}/trigger?t=deadbeef&v=1`, "", {})).status, 404);
+    const r = await deliver(`${origin}/trigger?t=deadbeef&v=1`, body);
+    assert.equal(r.status, 404);
+    assert.equal(r.json.message, "No webhook is registered at this URL.");
   });
 
   it("deleted_webhook_url_is_404", async () => {

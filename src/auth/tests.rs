@@ -91,6 +91,30 @@ fn hmac_precomputed_macs_are_compared_not_trusted() {
     signature_failure(hmac_auth().check(&h, BODY, None, Some(&macs)));
 }
 
+#[test]
+fn the_requested_mac_is_sha256_whenever_its_header_is_present() {
+    let h = |pairs: &[(&str, &str)]| GithubMac::requested(&headers(pairs));
+    assert_eq!(h(&[("X-Hub-Signature-256", "x"), ("x-hub-signature", "y")]), Some(GithubMac::Sha256));
+    assert_eq!(h(&[("x-hub-signature", "y"), ("X-HUB-SIGNATURE-256", "")]), Some(GithubMac::Sha256));
+    assert_eq!(h(&[("X-Hub-Signature", "y"), ("content-type", "application/json")]), Some(GithubMac::Sha1));
+    assert_eq!(h(&[("content-type", "application/json")]), None);
+    assert_eq!(h(&[]), None);
+}
+
+#[test]
+fn a_precomputed_mac_of_the_requested_kind_is_the_one_compared() {
+    // The host computes the MAC GithubMac::requested names; the check reads that one.
+    let sha1 = sha1_signature(SECRET, BODY);
+    let h = headers(&[("x-hub-signature", sha1.as_str())]);
+    let kind = GithubMac::requested(&h).unwrap();
+    let right = hex::decode(&sha1[5..]).unwrap();
+    assert_eq!(hmac_auth().check(&h, BODY, None, Some(&PrecomputedMacs::of(kind, right))), Ok(()));
+    signature_failure(hmac_auth().check(&h, BODY, None, Some(&PrecomputedMacs::of(kind, vec![0; 20]))));
+    // A MAC of the other kind is not used for this header: the core computes its own.
+    let other = PrecomputedMacs::of(GithubMac::Sha256, vec![0; 32]);
+    assert_eq!(hmac_auth().check(&h, BODY, None, Some(&other)), Ok(()));
+}
+
 fn ip_auth(range: &str) -> Authenticator {
     Authenticator::Ip(parse_ip_range(range).unwrap())
 }

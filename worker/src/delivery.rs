@@ -1,18 +1,21 @@
 //! The webhook endpoint: `POST /trigger?t=<token>&v=1` (SPEC §2).
 //!
 //! A delivery, in order:
+//! - the headers it reads cross from JS in one call, and a `Content-Length`
+//!   over 25 MB is refused at once;
+//! - the token is resolved: from this isolate's memo when it read the token's
+//!   view less than `DELIVERY_CACHE_MS` ago (default 1000, `0` turns the memo
+//!   off), else with one KV read of `token/<token>`, the [`DeliveryView`]
+//!   holding the definition and the target action's configuration (`views.rs`);
 //! - the body is read (at most 25 MB; one ArrayBuffer when `Content-Length` is
-//!   declared) while the token is resolved: from this isolate's memo when it
-//!   read the token's view less than `DELIVERY_CACHE_MS` ago (default 1000,
-//!   `0` turns the memo off), else with one KV read of `token/<token>`, the
-//!   [`DeliveryView`] holding the definition and the target action's
-//!   configuration (`views.rs`);
+//!   declared), also when the token is unknown;
 //! - nothing is validated or parsed per delivery: a view this isolate has
 //!   already seen (the same text) is reused as is, and a definition is
 //!   compiled once per isolate per record revision;
-//! - the GitHub HMAC is computed by Web Crypto over the request's own buffer
-//!   (`webcrypto.rs`), with a key imported once per cached definition, and
-//!   then the body is copied into wasm: two copies at most;
+//! - the GitHub HMAC is computed by Web Crypto over the request's own buffer,
+//!   chained to the body's read in one promise (`webcrypto.rs`), with a key
+//!   imported once per cached definition, and then the body is copied into
+//!   wasm: two copies at most;
 //! - the core decides ([`pipehook::evaluate_delivery`]); an accepted delivery
 //!   stores its execution (one KV write) and, at most once a second per webhook
 //!   and isolate, `lastTriggered`, both before answering 200.
@@ -22,17 +25,18 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures_util::future::join;
-use js_sys::{ArrayBuffer, Uint8Array};
+use js_sys::Uint8Array;
+use pipehook::auth::{GithubMac, PrecomputedMacs};
 use pipehook::{Decision, Delivery, Outcome, ValidWebhook, WebhookAuthenticationType};
 use serde_json::{json, Value};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 use worker::worker_sys::web_sys;
 use worker::{Context, Env};
 
 use crate::ops::executions::{record_execution, Source, Target, Trigger};
 use crate::store::{DeliveryView, PipelineSnapshot, Store, TokenEntry};
-use crate::webcrypto::{self, GithubHash};
+use crate::webcrypto;
 use crate::{config, views, Body, KV_BINDING};
 
 /// GitHub's own maximum payload.
@@ -51,7 +55,7 @@ struct Hot {
     webhook: Rc<ValidWebhook>,
     pipeline: Option<PipelineSnapshot>,
     /// Web Crypto HMAC keys for the secret, imported on first use.
-    keys: RefCell<Vec<(GithubHash, JsValue)>>,
+    keys: RefCell<Vec<(GithubMac, JsValue)>>,
 }
 
 struct MemoView {
@@ -142,18 +146,15 @@ impl Hot {
         })
     }
 
-    /// The body's MAC by Web Crypto, or `None` (the core then computes it).
-    async fn sign(&self, hash: GithubHash, secret: &str, data: &JsValue) -> Option<Vec<u8>> {
+    /// The Web Crypto key for `hash` and the secret: imported on first use, then kept.
+    async fn key(&self, hash: GithubMac, secret: &str) -> Option<JsValue> {
         let cached = self.keys.borrow().iter().find(|(h, _)| *h == hash).map(|(_, k)| k.clone());
-        let key = match cached {
-            Some(k) => k,
-            None => {
-                let k = webcrypto::hmac_key(hash, secret.as_bytes()).await?;
-                self.keys.borrow_mut().push((hash, k.clone()));
-                k
-            }
-        };
-        webcrypto::sign(&key, data).await
+        if cached.is_some() {
+            return cached;
+        }
+        let key = webcrypto::hmac_key(hash, secret.as_bytes()).await?;
+        self.keys.borrow_mut().push((hash, key.clone()));
+        Some(key)
     }
 }
 
@@ -238,81 +239,165 @@ async fn resolve_by_records(store: &Store, token: &str, name: &str, ctx: &Contex
     Resolved::Found(Rc::new(hot))
 }
 
-/// A delivery body as read: still the request's ArrayBuffer (declared length),
-/// or bytes in wasm (streamed).
-enum RawBody {
-    Js(ArrayBuffer),
-    Wasm(Vec<u8>),
-}
-
 enum BodyError {
     TooLarge,
     Unreadable,
 }
 
-/// Reads at most `MAX_DELIVERY_BYTES`, refusing a larger body from
-/// `Content-Length` before reading anything, or as soon as a stream passes it.
-async fn read_delivery_body(req: &web_sys::Request) -> Result<RawBody, BodyError> {
-    let declared = crate::declared_length(req);
+/// The request headers a delivery reads, fetched from JS in one call.
+struct DeliveryHeaders {
+    /// `Content-Length`, when well-formed.
+    declared: Option<u64>,
+    /// Those of [`pipehook::HEADERS_READ`] present, with their values.
+    read: Vec<(String, String)>,
+    /// Set by the platform; client-controlled X-Forwarded-For is never read.
+    source_ip: Option<String>,
+}
+
+const CONTENT_LENGTH: &str = "content-length";
+const CONNECTING_IP: &str = "cf-connecting-ip";
+
+// One call for every header a delivery reads, instead of a `Headers.get` per
+// name, each crossing twice with its strings. Values are joined with LF, which
+// a header value cannot contain; NUL (also impossible in a value) marks an
+// absent header.
+#[wasm_bindgen(inline_js = "
+export function pickHeaders(request, names) {
+  const headers = request.headers;
+  let out = '';
+  for (let i = 0; i < names.length; i++) {
+    const value = headers.get(names[i]);
+    out += (i === 0 ? '' : '\\n') + (value === null ? '\\0' : value);
+  }
+  return out;
+}
+")]
+extern "C" {
+    #[wasm_bindgen(js_name = pickHeaders, catch)]
+    fn pick_headers(request: &web_sys::Request, names: &js_sys::Array) -> Result<String, JsValue>;
+}
+
+thread_local! {
+    /// The names [`DeliveryHeaders::of`] asks for, as a JS array built once.
+    static HEADER_NAMES: js_sys::Array = [CONTENT_LENGTH, CONNECTING_IP]
+        .iter()
+        .chain(pipehook::HEADERS_READ.iter())
+        .map(|n| JsValue::from_str(n))
+        .collect();
+}
+
+impl DeliveryHeaders {
+    fn of(req: &web_sys::Request) -> Self {
+        let joined = HEADER_NAMES.with(|names| pick_headers(req, names)).unwrap_or_default();
+        let values: Vec<Option<&str>> = joined.split('\n').map(|v| (v != "\0").then_some(v)).collect();
+        if values.len() != 2 + pipehook::HEADERS_READ.len() {
+            // Cannot happen (see pickHeaders); were it to, nothing is read and
+            // a signed delivery fails closed, as unsigned.
+            return Self::from_values(&[None; 2 + pipehook::HEADERS_READ.len()]);
+        }
+        Self::from_values(&values)
+    }
+
+    /// `values` in [`HEADER_NAMES`]'s order.
+    fn from_values(values: &[Option<&str>]) -> Self {
+        let read = pipehook::HEADERS_READ
+            .iter()
+            .zip(&values[2..])
+            .filter_map(|(name, v)| v.map(|v| (name.to_string(), v.to_string())))
+            .collect();
+        DeliveryHeaders {
+            declared: values[0].and_then(|v| v.trim().parse().ok()),
+            source_ip: values[1].map(str::to_string),
+            read,
+        }
+    }
+}
+
+/// Reads a body into wasm from its stream (for a body without a declared
+/// length): at most `MAX_DELIVERY_BYTES`, refusing a larger body from
+/// `Content-Length` before reading anything, or as soon as the stream passes it.
+async fn read_plain_body(req: &web_sys::Request, declared: Option<u64>) -> Result<Vec<u8>, BodyError> {
     match declared {
         Some(n) if n > MAX_DELIVERY_BYTES as u64 => return Err(BodyError::TooLarge),
-        Some(0) => return Ok(RawBody::Wasm(Vec::new())),
+        Some(0) => return Ok(Vec::new()),
         // (`Request.body` is only looked at when there is no length: it makes the runtime build a stream.)
-        None if req.body().is_none() => return Ok(RawBody::Wasm(Vec::new())),
+        None if req.body().is_none() => return Ok(Vec::new()),
         _ => {}
-    }
-    if declared.is_some() {
-        // HTTP framing bounds the body by the Content-Length just checked: one read.
-        let promise = req.array_buffer().map_err(|_| BodyError::Unreadable)?;
-        let buffer: ArrayBuffer = JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|b| b.dyn_into().ok())
-            .ok_or(BodyError::Unreadable)?;
-        if buffer.byte_length() as usize > MAX_DELIVERY_BYTES {
-            return Err(BodyError::TooLarge);
-        }
-        return Ok(RawBody::Js(buffer));
     }
     // (A handle on the same JS request, not `Request.clone()`.)
     let mut streamed = worker::Request::from(<web_sys::Request as Clone>::clone(req));
     match crate::read_body(&mut streamed, MAX_DELIVERY_BYTES).await {
-        Ok(Body::Complete(bytes)) => Ok(RawBody::Wasm(bytes)),
+        Ok(Body::Complete(bytes)) => Ok(bytes),
         Ok(Body::TooLarge) => Err(BodyError::TooLarge),
         Err(_) => Err(BodyError::Unreadable),
     }
 }
 
 /// The body in wasm, and its MAC by Web Crypto when the definition and the
-/// headers ask for one. The MAC is computed before the copy into wasm, so the
-/// request's buffer and the wasm copy are the only two copies ever held.
+/// headers ask for one. With a declared length the body is read as one
+/// ArrayBuffer and signed there, in one promise (`webcrypto::read_and_sign`),
+/// before the copy into wasm: the request's buffer and the wasm copy are the
+/// only two copies ever held.
 async fn body_and_mac(
     hot: &Hot,
-    body: RawBody,
-    headers: &[(String, String)],
-) -> (Vec<u8>, Option<pipehook::auth::PrecomputedMacs>) {
+    req: &web_sys::Request,
+    headers: &DeliveryHeaders,
+) -> Result<(Vec<u8>, Option<PrecomputedMacs>), BodyError> {
     let def = hot.webhook.definition();
     let wanted = match (&def.authentication_configuration.secret_token, def.authentication) {
         (Some(secret), WebhookAuthenticationType::GithubHmac) => {
-            GithubHash::wanted(headers).map(|h| (h, secret))
+            GithubMac::requested(&headers.read).map(|kind| (kind, secret))
         }
         _ => None,
     };
-    let mac = match (wanted, &body) {
-        (None, _) => None,
-        (Some((hash, secret)), RawBody::Js(buffer)) => {
-            hot.sign(hash, secret.expose(), buffer).await.map(|m| hash.macs(m))
-        }
-        (Some((hash, secret)), RawBody::Wasm(bytes)) => {
-            let copy: JsValue = Uint8Array::from(&bytes[..]).into();
-            hot.sign(hash, secret.expose(), &copy).await.map(|m| hash.macs(m))
-        }
+    let key = match wanted {
+        Some((hash, secret)) => hot.key(hash, secret.expose()).await.map(|k| (hash, k)),
+        None => None,
     };
-    let bytes = match body {
-        RawBody::Js(buffer) => Uint8Array::new(&buffer).to_vec(),
-        RawBody::Wasm(bytes) => bytes,
-    };
-    (bytes, mac)
+    match headers.declared {
+        Some(n) if n > MAX_DELIVERY_BYTES as u64 => Err(BodyError::TooLarge),
+        Some(n) if n > 0 => {
+            // HTTP framing bounds the body by the Content-Length just checked: one read.
+            let (buffer, mac) = webcrypto::read_and_sign(req, key.as_ref().map(|(_, k)| k))
+                .await
+                .map_err(|_| BodyError::Unreadable)?;
+            if buffer.byte_length() as usize > MAX_DELIVERY_BYTES {
+                return Err(BodyError::TooLarge);
+            }
+            let macs = key.zip(mac).map(|((hash, _), mac)| PrecomputedMacs::of(hash, mac));
+            Ok((Uint8Array::new(&buffer).to_vec(), macs))
+        }
+        declared => {
+            let bytes = read_plain_body(req, declared).await?;
+            let macs = match key {
+                Some((hash, key)) => {
+                    let copy: JsValue = Uint8Array::from(&bytes[..]).into();
+                    webcrypto::sign(&key, &copy).await.map(|m| PrecomputedMacs::of(hash, m))
+                }
+                None => None,
+            };
+            Ok((bytes, macs))
+        }
+    }
+}
+
+/// Reads and drops the body of a delivery that is refused before any decision.
+async fn drain_body(req: &web_sys::Request, declared: Option<u64>) -> Result<(), BodyError> {
+    match declared {
+        Some(n) if n > 0 && n <= MAX_DELIVERY_BYTES as u64 => {
+            webcrypto::read_and_sign(req, None).await.map(drop).map_err(|_| BodyError::Unreadable)
+        }
+        _ => read_plain_body(req, declared).await.map(drop),
+    }
+}
+
+fn body_error(e: BodyError) -> web_sys::Response {
+    match e {
+        BodyError::TooLarge => too_large(),
+        BodyError::Unreadable => {
+            answer(400, json!({"outcome": "malformed", "message": "The request body could not be read."}))
+        }
+    }
 }
 
 thread_local! {
@@ -365,50 +450,44 @@ fn token_of(url: &str) -> Option<String> {
 
 pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) -> web_sys::Response {
     let token = token_of(url);
-    // The body is read (at most 25 MB, refused early when larger) before any
-    // answer: a server that answers without reading what was sent makes the
-    // connection reset under the sender, who then sees no status at all. The
-    // token is resolved meanwhile.
-    let lookup = async {
-        match &token {
-            None => Resolved::Unknown,
-            Some(t) => resolve(t, env, ctx).await,
-        }
-    };
-    let (body, resolved) = join(read_delivery_body(&req), lookup).await;
-    let body = match body {
-        Ok(b) => b,
-        Err(BodyError::TooLarge) => return too_large(),
-        Err(BodyError::Unreadable) => {
-            return answer(
-                400,
-                json!({"outcome": "malformed", "message": "The request body could not be read."}),
-            )
-        }
+    let headers = DeliveryHeaders::of(&req);
+    if headers.declared.is_some_and(|n| n > MAX_DELIVERY_BYTES as u64) {
+        return too_large();
+    }
+    // The token is resolved first (no wait when this isolate's memo holds it),
+    // so that the body can be read and signed in one promise.
+    let resolved = match &token {
+        None => Resolved::Unknown,
+        Some(t) => resolve(t, env, ctx).await,
     };
     let hot = match resolved {
         Resolved::Found(hot) => hot,
-        Resolved::Unknown => return unknown(),
-        Resolved::Unavailable(what) => return unavailable(what),
-        Resolved::Broken => {
-            return answer(500, json!({"message": "The stored webhook definition no longer validates."}))
+        // The body is read (at most 25 MB, refused early when larger) before any
+        // answer: a server that answers without reading what was sent makes the
+        // connection reset under the sender, who then sees no status at all.
+        refused => {
+            if let Err(e) = drain_body(&req, headers.declared).await {
+                return body_error(e);
+            }
+            return match refused {
+                Resolved::Found(_) | Resolved::Unknown => unknown(),
+                Resolved::Unavailable(what) => unavailable(what),
+                Resolved::Broken => {
+                    answer(500, json!({"message": "The stored webhook definition no longer validates."}))
+                }
+            };
         }
     };
     let Some(token) = token else { return unknown() };
 
-    // Only the headers a decision reads cross from JS: a few lookups rather than every header.
-    let request_headers = req.headers();
-    let headers: Vec<(String, String)> = pipehook::HEADERS_READ
-        .iter()
-        .filter_map(|name| request_headers.get(name).ok().flatten().map(|v| (name.to_string(), v)))
-        .collect();
-    // The platform sets CF-Connecting-IP; client-controlled X-Forwarded-For is never read.
-    let source_ip = request_headers.get("cf-connecting-ip").ok().flatten();
-    let (body, macs) = body_and_mac(&hot, body, &headers).await;
+    let (body, macs) = match body_and_mac(&hot, &req, &headers).await {
+        Ok(read) => read,
+        Err(e) => return body_error(e),
+    };
     let empty = Default::default();
     let configuration = hot.pipeline.as_ref().map(|p| &p.configuration).unwrap_or(&empty);
     let delivery =
-        Delivery { headers: &headers, body: &body, source_ip: source_ip.as_deref(), macs: macs.as_ref() };
+        Delivery { headers: &headers.read, body: &body, source_ip: headers.source_ip.as_deref(), macs: macs.as_ref() };
     let decision = pipehook::evaluate_delivery(&hot.webhook, &delivery, configuration);
 
     match decision.outcome {

@@ -5,49 +5,25 @@
 //! free plan allows 10 ms of CPU per request; the body is also signed where it
 //! already is (the request's ArrayBuffer), without a copy made for the
 //! purpose. The core still compares the result with the header, in constant
-//! time ([`pipehook::auth::PrecomputedMacs`]). Anything unexpected answers
+//! time ([`pipehook::auth::PrecomputedMacs`]), and decides which MAC a
+//! delivery asks for ([`GithubMac::requested`]). Anything unexpected answers
 //! `None`, and the core then computes the MAC itself.
 
 use std::cell::OnceCell;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use worker::worker_sys::web_sys;
 
-use pipehook::auth::PrecomputedMacs;
+use pipehook::auth::GithubMac;
 
-/// Which MAC a GitHub delivery's headers ask for: `X-Hub-Signature-256` alone
-/// decides when present (no downgrade), else the legacy `X-Hub-Signature`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GithubHash {
-    Sha256,
-    Sha1,
-}
-
-impl GithubHash {
-    pub fn wanted(headers: &[(String, String)]) -> Option<Self> {
-        let has = |name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
-        if has("x-hub-signature-256") {
-            Some(Self::Sha256)
-        } else if has("x-hub-signature") {
-            Some(Self::Sha1)
-        } else {
-            None
-        }
-    }
-
-    fn web_name(self) -> &'static str {
-        match self {
-            Self::Sha256 => "SHA-256",
-            Self::Sha1 => "SHA-1",
-        }
-    }
-
-    pub fn macs(self, mac: Vec<u8>) -> PrecomputedMacs {
-        match self {
-            Self::Sha256 => PrecomputedMacs { sha256: Some(mac), sha1: None },
-            Self::Sha1 => PrecomputedMacs { sha256: None, sha1: Some(mac) },
-        }
+/// Web Crypto's name for the hash of a GitHub MAC.
+fn web_name(kind: GithubMac) -> &'static str {
+    match kind {
+        GithubMac::Sha256 => "SHA-256",
+        GithubMac::Sha1 => "SHA-1",
     }
 }
 
@@ -79,11 +55,11 @@ fn with_subtle<T>(f: impl FnOnce(&Subtle) -> Option<T>) -> Option<T> {
 
 /// An HMAC signing key (a `CryptoKey`, not extractable) for `secret`; callers
 /// keep it for as long as the definition is cached, so it is imported once.
-pub async fn hmac_key(hash: GithubHash, secret: &[u8]) -> Option<JsValue> {
+pub async fn hmac_key(hash: GithubMac, secret: &[u8]) -> Option<JsValue> {
     let imported = with_subtle(|s| {
         let algorithm = Object::new();
         Reflect::set(&algorithm, &"name".into(), &"HMAC".into()).ok()?;
-        Reflect::set(&algorithm, &"hash".into(), &hash.web_name().into()).ok()?;
+        Reflect::set(&algorithm, &"hash".into(), &web_name(hash).into()).ok()?;
         let args = Array::of5(
             &"raw".into(),
             &Uint8Array::from(secret).into(),
@@ -102,4 +78,30 @@ pub async fn sign(key: &JsValue, data: &JsValue) -> Option<Vec<u8>> {
         with_subtle(|s| s.sign.call3(&s.subtle, &"HMAC".into(), key, data).ok()?.dyn_into::<Promise>().ok())?;
     let mac = JsFuture::from(signed).await.ok()?;
     Some(Uint8Array::new(&mac).to_vec())
+}
+
+// Reading the body and signing it are chained in JS: each promise Rust awaits
+// costs a pair of closures and a wake through `queueMicrotask`, so one promise
+// for both takes one of the delivery's two waits away.
+#[wasm_bindgen(inline_js = "
+export function readAndSign(request, key) {
+  const body = request.arrayBuffer();
+  if (key === undefined) return body.then((b) => [b]);
+  return body.then((b) => crypto.subtle.sign('HMAC', key, b).then((mac) => [b, mac], () => [b]));
+}
+")]
+extern "C" {
+    #[wasm_bindgen(js_name = readAndSign, catch)]
+    fn read_and_sign_js(request: &web_sys::Request, key: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// The request's body as one ArrayBuffer and, when `key` is given, its MAC by
+/// Web Crypto (`None` when signing fails: the core then computes it). `Err`
+/// when the body cannot be read.
+pub async fn read_and_sign(request: &web_sys::Request, key: Option<&JsValue>) -> Result<(ArrayBuffer, Option<Vec<u8>>), ()> {
+    let promise = read_and_sign_js(request, key.unwrap_or(&JsValue::UNDEFINED)).map_err(|_| ())?;
+    let pair: Array = JsFuture::from(promise).await.map_err(|_| ())?.dyn_into().map_err(|_| ())?;
+    let body: ArrayBuffer = pair.get(0).dyn_into().map_err(|_| ())?;
+    let mac = pair.get(1).dyn_into::<ArrayBuffer>().ok().map(|m| Uint8Array::new(&m).to_vec());
+    Ok((body, mac))
 }
