@@ -470,11 +470,11 @@ pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) 
                 return body_error(e);
             }
             return match refused {
-                Resolved::Found(_) | Resolved::Unknown => unknown(),
                 Resolved::Unavailable(what) => unavailable(what),
                 Resolved::Broken => {
                     answer(500, json!({"message": "The stored webhook definition no longer validates."}))
                 }
+                _ => unknown(),
             };
         }
     };

@@ -1,0 +1,63 @@
+// Worker builds side by side (A/B), for changes `npm run bench` cannot compare (it builds only the
+// current Worker): `node bench/worker-ab.mjs old=bench/.data/ab/old/index.js new=worker/build/index.js`
+// (copies of worker/build under the repository: workerd will not load modules from outside it).
+// Each build under its own Miniflare with a filtering webhook, plus the minimal JS Worker (and the
+// null Worker with ONLY=js,null), wrk rounds interleaved in rotating order (ROUNDS, SECS); prints
+// median CPU per request of each workerd process and req/s, and each build's req/s ÷ the JS
+// Worker's per round (median). Used for bench/measured/worker-entry.json.
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { Miniflare } from "miniflare";
+import { payloads, sign, median, ROOT, DATA, SECRET } from "./lib.mjs";
+import { callApi, pipelineDeclaration } from "../worker-tests/lib/worker.mjs";
+const SECS = Number(process.env.SECS ?? 5), ROUNDS = Number(process.env.ROUNDS ?? 6);
+const push = payloads()[0];
+mkdirSync(DATA, { recursive: true });
+const bodyFile = path.join(DATA, "push-9KB.json");
+writeFileSync(bodyFile, push.body);
+const sig = sign(push.body);
+const TICK = 10;
+const cpu = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, "utf8"); const x = f.slice(f.lastIndexOf(")") + 2).split(" "); return (Number(x[11]) + Number(x[12])) * TICK; };
+const kids = () => spawnSync("pgrep", ["-P", String(process.pid), "workerd"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
+const mfs = [];
+async function start(scriptPath, extra = {}) {
+  const before = new Set(kids());
+  const mf = new Miniflare({ unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }], modules: true, scriptPath,
+    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: "2026-04-01", host: "127.0.0.1", port: 0, ...extra });
+  await mf.ready; const url = (await mf.unsafeGetDirectURL()).href.replace(/\/$/, "");
+  mfs.push(mf);
+  return { url, pid: kids().find((p) => !before.has(p)) };
+}
+const targets = [];
+const only = process.env.ONLY?.split(",");
+for (const [name, file] of [["null", ROOT + "bench/peers/null-worker.js"], ["js", ROOT + "bench/peers/min-worker.js"]]) if (!only || only.includes(name)) targets.push({ name, ...(await start(file)) });
+for (const arg of process.argv.slice(2)) {
+  const [name, file] = arg.split("=");
+  const { url, pid } = await start(file, { kvNamespaces: ["PIPEHOOK"], bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" } });
+  const r = await callApi(url, "CreatePipeline", { pipeline: pipelineDeclaration("bench", { branch: "master" }) });
+  if (r.status !== 200) throw new Error(r.text);
+  const w = await callApi(url, "PutWebhook", { webhook: { name: "f", targetPipeline: "bench", targetAction: "Source",
+    filters: [{ jsonPath: "$.ref", matchEquals: "refs/heads/other" }, { jsonPath: "$.repository.full_name", matchEquals: "Codertocat/Hello-World" }, { jsonPath: "$.sender.login", matchEquals: "Codertocat" }],
+    authentication: "GITHUB_HMAC", authenticationConfiguration: { SecretToken: SECRET } } });
+  const hook = w.json.webhook.url.replace(/^https?:\/\/[^/]+/, url);
+  const check = await fetch(hook, { method: "POST", body: push.body, headers: { "x-github-event": "push", "x-hub-signature-256": sig } });
+  console.log(name, check.status, (await check.text()).slice(0, 80));
+  if (!only || only.includes(name + "-unknown")) targets.push({ name: name + "-unknown", url: url + "/trigger?t=nope&v=1", pid });
+  targets.push({ name: name + "-filtered", url: hook, pid });
+}
+function wrk(t) {
+  const c0 = cpu(t.pid);
+  const out = spawnSync("wrk", ["-t2", "-c10", `-d${SECS}s`, "-s", ROOT + "bench/peers/post.lua", t.url], { env: { ...process.env, BENCH_BODY: bodyFile, BENCH_SIG: sig }, encoding: "utf8" }).stdout;
+  const n = Number(/(\d+) requests in/.exec(out)[1]);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), cpu: (cpu(t.pid) - c0) / n };
+}
+for (const t of targets) { wrk(t); t.runs = []; }
+for (let r = 0; r < ROUNDS; r++) for (let k = 0; k < targets.length; k++) { const t = targets[(r + k) % targets.length]; t.runs.push(wrk(t)); }
+const js = targets.find((t) => t.name === "js");
+for (const t of targets) {
+  const ratio = js ? median(t.runs.map((x, i) => x.rps / js.runs[i].rps)) : NaN;
+  console.log(`${t.name.padEnd(22)} rps ${median(t.runs.map((x) => x.rps)).toFixed(0).padStart(6)}  cpu ${median(t.runs.map((x) => x.cpu)).toFixed(3)} ms/req [${t.runs.map((x) => x.cpu.toFixed(3)).join(" ")}]  rps/js ${ratio.toFixed(2)}`);
+}
+for (const mf of mfs) await mf.dispose();
