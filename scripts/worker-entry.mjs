@@ -5,7 +5,7 @@
 // Why: for a class export workerd constructs an entrypoint per request, the
 // Proxy's construct trap builds another Proxy around it, and reading `fetch`
 // wraps it in yet another Proxy. Measured under Miniflare (interleaved wrk
-// rounds, 9 KB filtered delivery), that is about a sixth of the Worker's CPU
+// rounds, 9 KB filtered delivery), that is about an eighth of the Worker's CPU
 // per request (README, "Performance").
 //
 // What is kept: worker-build's crash recovery. Every request still runs
