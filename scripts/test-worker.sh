@@ -55,7 +55,7 @@ wait "$serve_pid" || status=1
 serve_pid=
 cat "$tmp/serve.log"
 
-step "node:test suites (@aws-sdk/client-codepipeline, GitHub deliveries, views, concurrency, wrangler dev)"
+step "node:test suites (@aws-sdk/client-codepipeline, the entry, GitHub deliveries, views, concurrency, wrangler dev)"
 # The SDK's notice about Node 20 support is not a test result.
 NODE_NO_WARNINGS=1 node --test worker-tests/api.test.mjs worker-tests/entry.test.mjs worker-tests/delivery.test.mjs worker-tests/views.test.mjs worker-tests/concurrency.test.mjs worker-tests/start.test.mjs || status=1
 
