@@ -314,11 +314,11 @@ impl DeliveryHeaders {
 }
 
 /// Reads a body into wasm from its stream (for a body without a declared
-/// length): at most `MAX_DELIVERY_BYTES`, refusing a larger body from
-/// `Content-Length` before reading anything, or as soon as the stream passes it.
+/// length): at most `MAX_DELIVERY_BYTES`, refusing a larger body as soon as the
+/// stream passes it. (A larger declared length never gets here: `handle`
+/// refuses it before anything is read.)
 async fn read_plain_body(req: &web_sys::Request, declared: Option<u64>) -> Result<Vec<u8>, BodyError> {
     match declared {
-        Some(n) if n > MAX_DELIVERY_BYTES as u64 => return Err(BodyError::TooLarge),
         Some(0) => return Ok(Vec::new()),
         // (`Request.body` is only looked at when there is no length: it makes the runtime build a stream.)
         None if req.body().is_none() => return Ok(Vec::new()),
@@ -355,9 +355,8 @@ async fn body_and_mac(
         None => None,
     };
     match headers.declared {
-        Some(n) if n > MAX_DELIVERY_BYTES as u64 => Err(BodyError::TooLarge),
         Some(n) if n > 0 => {
-            // HTTP framing bounds the body by the Content-Length just checked: one read.
+            // HTTP framing bounds the body by the Content-Length `handle` checked: one read.
             let (buffer, mac) = webcrypto::read_and_sign(req, key.as_ref().map(|(_, k)| k))
                 .await
                 .map_err(|_| BodyError::Unreadable)?;
@@ -384,7 +383,7 @@ async fn body_and_mac(
 /// Reads and drops the body of a delivery that is refused before any decision.
 async fn drain_body(req: &web_sys::Request, declared: Option<u64>) -> Result<(), BodyError> {
     match declared {
-        Some(n) if n > 0 && n <= MAX_DELIVERY_BYTES as u64 => {
+        Some(n) if n > 0 => {
             webcrypto::read_and_sign(req, None).await.map(drop).map_err(|_| BodyError::Unreadable)
         }
         _ => read_plain_body(req, declared).await.map(drop),
