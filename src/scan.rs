@@ -18,6 +18,10 @@
 //! which gives the error message (and, should the scanner ever refuse valid JSON, the right
 //! answer anyway).
 //!
+//! Under the `simd` feature on wasm32, the functions that skip strings are compiled with
+//! `simd128` (`target_feature`), so the 16-byte compares of `specials.rs` inline into them; the
+//! rest of the crate is built without SIMD, which keeps the `.wasm` as small as before.
+//!
 //! ```
 //! use pipehook::scan::{ScanPlan, Step};
 //! let mut plan = ScanPlan::new();
@@ -28,6 +32,8 @@
 //! ```
 
 use serde_json::{Map, Value};
+
+use specials::Specials;
 
 pub use crate::filter::Step;
 
@@ -130,8 +136,9 @@ impl ScanPlan {
     }
 
     /// Validates `bytes` as one JSON value and returns the pruned document (see the module docs).
+    #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
     pub fn scan(&self, bytes: &[u8]) -> Result<Value, NotJson> {
-        let mut s = Scanner { b: bytes, pos: 0, plan: self };
+        let mut s = Scanner { b: bytes, sp: Specials::new(bytes), pos: 0, plan: self };
         s.ws();
         let v = s.value(Some(0), 0)?;
         s.ws();
@@ -144,45 +151,12 @@ impl ScanPlan {
 
 struct Scanner<'b, 'p> {
     b: &'b [u8],
+    sp: Specials<'b>,
     pos: usize,
     plan: &'p ScanPlan,
 }
 
-/// Byte classes inside a string: 0 plain ASCII, 1 `"`, 2 `\`, 3 control, 4 non-ASCII.
-static STRING_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = if i < 0x20 {
-            3
-        } else if i == b'"' as usize {
-            1
-        } else if i == b'\\' as usize {
-            2
-        } else if i >= 0x80 {
-            4
-        } else {
-            0
-        };
-        i += 1;
-    }
-    t
-};
-
 const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// A mask whose lowest set bit is the high bit of the first of the 8 bytes in `v` (read
-/// little-endian) that is `"`, `\`, a control character or non-ASCII; 0 when there is none.
-/// (Each test can set bits above its first hit through borrows, never below it.)
-#[inline(always)]
-fn special_in_word(v: u64) -> u64 {
-    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let control = v.wrapping_sub(LO * 0x20) & !v & HI;
-    let quote = has_zero(v ^ (LO * b'"' as u64));
-    let backslash = has_zero(v ^ (LO * b'\\' as u64));
-    control | quote | backslash | (v & HI)
-}
 
 impl<'b> Scanner<'b, '_> {
     #[inline(always)]
@@ -196,6 +170,7 @@ impl<'b> Scanner<'b, '_> {
     }
 
     /// One value at `pos`. With a plan node: the pruned value (Some); without: skipped (None).
+    #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
     fn value(&mut self, node: Option<usize>, depth: usize) -> Res<Option<Value>> {
         let Some(id) = node else {
             self.skip_value(depth)?;
@@ -205,7 +180,7 @@ impl<'b> Scanner<'b, '_> {
         if n.leaf {
             let start = self.pos;
             if self.peek() == Some(b'"') {
-                let (end, escaped) = skip_string(self.b, start)?;
+                let (end, escaped) = skip_string(&mut self.sp, start)?;
                 self.pos = end;
                 if !escaped {
                     // Nothing to unescape: the text itself (skip_string checked its UTF-8, so
@@ -230,6 +205,7 @@ impl<'b> Scanner<'b, '_> {
         }
     }
 
+    #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
     fn object(&mut self, id: usize, depth: usize) -> Res<Value> {
         if depth > MAX_DEPTH {
             return Err(NotJson);
@@ -244,7 +220,7 @@ impl<'b> Scanner<'b, '_> {
         }
         loop {
             let start = pos;
-            let (end, escaped, value_at) = member(b, start)?;
+            let (end, escaped, value_at) = member(&mut self.sp, start)?;
             let raw = &b[start + 1..end - 1];
             let key: Option<(String, usize)> = if escaped {
                 let key: String = serde_json::from_slice(&b[start..end]).map_err(|_| NotJson)?;
@@ -266,7 +242,7 @@ impl<'b> Scanner<'b, '_> {
                     pos = self.pos;
                     out.insert(key, v);
                 }
-                None => pos = skip(b, pos, depth)?,
+                None => pos = skip(&mut self.sp, pos, depth)?,
             }
             pos = ws(b, pos);
             match b.get(pos) {
@@ -289,6 +265,7 @@ impl<'b> Scanner<'b, '_> {
         node.names.iter().find(|(n, _)| n.as_bytes() == key).map(|(_, c)| *c)
     }
 
+    #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
     fn array(&mut self, id: usize, depth: usize) -> Res<Value> {
         if depth > MAX_DEPTH {
             return Err(NotJson);
@@ -332,8 +309,9 @@ impl<'b> Scanner<'b, '_> {
     }
 
     /// Validates and skips one value. `depth` counts the arrays and objects around it.
+    #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
     fn skip_value(&mut self, depth: usize) -> Res<()> {
-        self.pos = skip(self.b, self.pos, depth)?;
+        self.pos = skip(&mut self.sp, self.pos, depth)?;
         Ok(())
     }
 }
@@ -341,10 +319,11 @@ impl<'b> Scanner<'b, '_> {
 /// Validates and skips the value at `pos`, `depth` arrays and objects deep: the position after
 /// it. Scalars (most members) are skipped here, inline; containers by [`skip_nested`].
 #[inline(always)]
-fn skip(b: &[u8], pos: usize, depth: usize) -> Res<usize> {
+fn skip(sp: &mut Specials<'_>, pos: usize, depth: usize) -> Res<usize> {
+    let b = sp.b;
     match b.get(pos) {
-        Some(b'"') => Ok(skip_string(b, pos)?.0),
-        Some(b'{' | b'[') => skip_nested(b, pos, depth),
+        Some(b'"') => Ok(skip_string(sp, pos)?.0),
+        Some(b'{' | b'[') => skip_nested(sp, pos, depth),
         Some(b't') => literal(b, pos, b"true"),
         Some(b'f') => literal(b, pos, b"false"),
         Some(b'n') => literal(b, pos, b"null"),
@@ -358,7 +337,9 @@ fn skip(b: &[u8], pos: usize, depth: usize) -> Res<usize> {
 /// (at most 127 fit a `u128`), rather than a recursive descent that spills its state at every
 /// call.
 #[inline(never)]
-fn skip_nested(b: &[u8], mut pos: usize, depth: usize) -> Res<usize> {
+#[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
+fn skip_nested(sp: &mut Specials<'_>, mut pos: usize, depth: usize) -> Res<usize> {
+    let b = sp.b;
     // The containers opened inside this value, innermost in the low bit: 1 object, 0 array.
     let mut kinds: u128 = 0;
     let mut open = 0usize;
@@ -366,7 +347,7 @@ fn skip_nested(b: &[u8], mut pos: usize, depth: usize) -> Res<usize> {
     'value: loop {
         // A value starts at `pos`.
         match b.get(pos) {
-            Some(b'"') => pos = skip_string(b, pos)?.0,
+            Some(b'"') => pos = skip_string(sp, pos)?.0,
             Some(&c @ (b'{' | b'[')) => {
                 if open == room {
                     return Err(NotJson);
@@ -379,7 +360,7 @@ fn skip_nested(b: &[u8], mut pos: usize, depth: usize) -> Res<usize> {
                     Some(b'}') if object => {}
                     Some(b']') if !object => {}
                     _ if object => {
-                        pos = member(b, pos)?.2;
+                        pos = member(sp, pos)?.2;
                         continue 'value;
                     }
                     _ => continue 'value,
@@ -405,7 +386,7 @@ fn skip_nested(b: &[u8], mut pos: usize, depth: usize) -> Res<usize> {
                 Some(b',') => {
                     pos = ws(b, pos + 1);
                     if object {
-                        pos = member(b, pos)?.2;
+                        pos = member(sp, pos)?.2;
                     }
                     continue 'value;
                 }
@@ -449,11 +430,17 @@ fn ws(b: &[u8], mut pos: usize) -> usize {
 /// `pos`: the position after the name's closing quote, whether the name has escapes, and the
 /// position of the member's value.
 #[inline(always)]
-fn member(b: &[u8], pos: usize) -> Res<(usize, bool, usize)> {
+fn member(sp: &mut Specials<'_>, pos: usize) -> Res<(usize, bool, usize)> {
+    let b = sp.b;
     if b.get(pos) != Some(&b'"') {
         return Err(NotJson);
     }
-    let (end, escaped) = skip_string(b, pos)?;
+    let (end, escaped) = skip_string(sp, pos)?;
+    // GitHub's deliveries are compact: the colon right after the name, the value right after it.
+    if b.get(end) == Some(&b':') {
+        let value = end + 1;
+        return Ok((end, escaped, if b.get(value).is_some_and(|&c| c > b' ') { value } else { ws(b, value) }));
+    }
     let colon = ws(b, end);
     if b.get(colon) != Some(&b':') {
         return Err(NotJson);
@@ -521,43 +508,26 @@ fn digits(b: &[u8], mut pos: usize) -> usize {
 /// Validates and skips the string whose opening quote is at `pos`: the position after its
 /// closing quote, and whether it has escapes.
 #[inline(always)]
-fn skip_string(b: &[u8], pos: usize) -> Res<(usize, bool)> {
+fn skip_string(sp: &mut Specials<'_>, pos: usize) -> Res<(usize, bool)> {
+    let b = sp.b;
     let mut pos = pos + 1; // "
     let mut escaped = false;
     loop {
-        // Sixteen plain bytes at a time (two words, one branch), then eight, then straight to
-        // the first special one.
-        let mut tail = true;
-        while let Some(chunk) = b.get(pos..pos + 16) {
-            let lo = special_in_word(u64::from_le_bytes(chunk[..8].try_into().unwrap()));
-            let hi = special_in_word(u64::from_le_bytes(chunk[8..].try_into().unwrap()));
-            if lo | hi != 0 {
-                pos += if lo != 0 { (lo.trailing_zeros() / 8) as usize } else { 8 + (hi.trailing_zeros() / 8) as usize };
-                tail = false;
-                break;
-            }
-            pos += 16;
-        }
-        if tail {
-            while let Some(word) = b.get(pos..pos + 8) {
-                let special = special_in_word(u64::from_le_bytes(word.try_into().unwrap()));
-                if special != 0 {
-                    pos += (special.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                pos += 8;
-            }
-        }
+        pos = sp.next(pos);
         let &c = b.get(pos).ok_or(NotJson)?;
-        match STRING_CLASS[c as usize] {
-            0 => pos += 1,
-            1 => return Ok((pos + 1, escaped)),
-            2 => {
+        // The closing quote first: nearly every string has no other special byte.
+        if c == b'"' {
+            return Ok((pos + 1, escaped));
+        }
+        match c {
+            b'\\' => {
                 escaped = true;
                 pos = escape(b, pos)?;
             }
-            3 => return Err(NotJson),
-            _ => pos = utf8(b, pos)?,
+            0..=0x1f => return Err(NotJson),
+            0x80.. => pos = utf8(b, pos)?,
+            // A plain byte flagged by a SWAR borrow.
+            _ => pos += 1,
         }
     }
 }
@@ -607,5 +577,6 @@ fn utf8(b: &[u8], start: usize) -> Res<usize> {
     Ok(end)
 }
 
+mod specials;
 #[cfg(test)]
 mod tests;

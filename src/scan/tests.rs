@@ -171,9 +171,8 @@ fn scan_refuses_like_serde_json_on_every_truncation_and_corruption_of_a_push() {
 
 #[test]
 fn whitespace_runs_and_string_lengths_of_every_size_scan_like_serde_json() {
-    // Indentation after a newline is skipped eight bytes at a time and string bodies sixteen
-    // then eight: runs of every length around those widths, ended by anything, at the end of
-    // the input too, selected and skipped.
+    // Indentation after a newline is skipped eight bytes at a time: runs of every length around
+    // that width, ended by anything, at the end of the input too, selected and skipped.
     let plan = plan_of(&["$.a", "$.b.c"]);
     let fillers = [" ", "\t", "\r", "\n", "x"];
     for n in 0..40 {
@@ -187,7 +186,10 @@ fn whitespace_runs_and_string_lengths_of_every_size_scan_like_serde_json() {
                 refuses_like_serde(&plan, text.as_bytes());
             }
         }
-        // A string of n plain bytes, then each special byte, closed or not.
+    }
+    // A string of n plain bytes, then each special byte, closed or not. Special bytes are found
+    // through 64-byte windows: n runs past the end of the first window and of the second.
+    for n in 0..140 {
         for special in ["\"", "\\n", "\\", "\u{1}", "é", "\u{7f}", ""] {
             let body = format!("{}{special}", "a".repeat(n));
             for text in [format!("{{\"a\":\"{body}\"}}"), format!("{{\"z\":\"{body}\",\"a\":1}}"), format!("\"{body}")] {
@@ -198,6 +200,51 @@ fn whitespace_runs_and_string_lengths_of_every_size_scan_like_serde_json() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn strings_with_special_bytes_across_many_windows_scan_like_serde_json() {
+    // Escapes and non-ASCII every few bytes of strings longer than a window, starting at every
+    // offset from a window's start, selected and skipped; then each string cut short.
+    let plan = plan_of(&["$.a"]);
+    for lead in 0..64 {
+        for unit in ["abcdé\\n", "\\u00e9xyz", "\\\"0123456789", "€€€ab"] {
+            let body = unit.repeat(200 / unit.len());
+            for text in [
+                format!("{{\"{}\":1,\"a\":\"{body}\"}}", "k".repeat(lead)),
+                format!("{{\"{}\":\"{body}\",\"a\":[\"{body}\"]}}", "k".repeat(lead)),
+            ] {
+                refuses_like_serde(&plan, text.as_bytes());
+                let doc: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(plan.scan(text.as_bytes()).unwrap().get("a"), doc.get("a"), "{text:?}");
+                refuses_like_serde(&plan, &text.as_bytes()[..text.len() - 3]);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_special_byte_is_flagged_in_its_window() {
+    let specials: Vec<u8> = (0u8..0x20).chain([b'"', b'\\']).chain(0x80..=0xff).collect();
+    let plain: Vec<u8> = (0x20u8..0x80).filter(|b| *b != b'"' && *b != b'\\').collect();
+    let mut next = crate::test_support::xorshift(0x51_7cc1_b727_220a);
+    for _ in 0..5000 {
+        let mut w = [0u8; 64];
+        for b in w.iter_mut() {
+            let r = next() as usize;
+            // About one byte in six special, so windows hold several.
+            *b = if r.is_multiple_of(6) { specials[(r >> 8) % specials.len()] } else { plain[(r >> 8) % plain.len()] };
+        }
+        let mask = specials::mask64(&w);
+        for (i, b) in w.iter().enumerate() {
+            if specials.contains(b) {
+                assert!(mask & 1 << i != 0, "byte {i} ({b:#x}) of {w:?} not flagged");
+            }
+        }
+        // And before the first special byte, no plain byte is flagged.
+        let first = w.iter().position(|b| specials.contains(b)).unwrap_or(64);
+        assert_eq!(mask.trailing_zeros() as usize, first, "{w:?}");
     }
 }
 
@@ -301,11 +348,11 @@ fn special_in_word_finds_exactly_the_first_special_byte() {
                     let r = next() as usize;
                     *b = if i < at { plain[r % plain.len()] } else if i == at { s } else { (r >> 8) as u8 };
                 }
-                let mask = special_in_word(u64::from_le_bytes(w));
+                let mask = specials::special_in_word(u64::from_le_bytes(w));
                 assert_eq!(mask.trailing_zeros() / 8, at as u32, "{w:?}");
             }
         }
     }
     let w: Vec<u8> = (0..8).map(|i| plain[i * 7 % plain.len()]).collect();
-    assert_eq!(special_in_word(u64::from_le_bytes(w.try_into().unwrap())), 0);
+    assert_eq!(specials::special_in_word(u64::from_le_bytes(w.try_into().unwrap())), 0);
 }
