@@ -145,7 +145,9 @@ if (startup) {
   if (web) L.push(`- CPU per 9 KB delivery without host crypto (HMAC in wasm, as in a Worker that does not use WebCrypto): median ${formatTime(web.median)} (max ${formatTime(web.max)}) in Node on this loaded machine: the core's share of a delivery.`);
   workerCpu();
   const w = startup.package.wasm;
-  L.push(`- npm package \`.wasm\`: ${kb(w.raw)} raw, **${kb(w.gzip)} gzip** (gzip -9), **${kb(w.brotli)} brotli** (q 11); budget ≤ 300 KB gzip: **${w.gzip <= 300 * 1024 ? "met" : "not met"}**. JS glue ${kb(startup.package.js)} raw.`);
+  L.push(`- npm package \`.wasm\` (\`pipehook_bg.wasm\`, wasm SIMD): ${kb(w.raw)} raw, **${kb(w.gzip)} gzip** (gzip -9), **${kb(w.brotli)} brotli** (q 11); budget ≤ 300 KB gzip: **${w.gzip <= 300 * 1024 ? "met" : "not met"}**. JS glue ${kb(startup.package.js)} raw.`);
+  const f = startup.package.wasmNoSimd;
+  if (f) L.push(`- The fallback without SIMD (\`pipehook_nosimd_bg.wasm\`, loaded only by engines that lack it): ${kb(f.raw)} raw, **${kb(f.gzip)} gzip**, **${kb(f.brotli)} brotli**; budget: **${f.gzip <= 300 * 1024 ? "met" : "not met"}**.`);
   if (startup.worker) L.push(`- Worker bundle (${startup.worker.files.map((f) => f.file).join(", ")}): ${kb(startup.worker.raw)} raw, **${kb(startup.worker.gzip)} gzip**; budget ≤ 1 MB gzip: **${startup.worker.gzip <= 1024 * 1024 ? "met" : "not met"}**.`);
   const i = startup.instantiate;
   L.push(`- wasm instantiation in Node (fresh process, compile + instantiate via \`initSync\`): median ${i.ms.median.toFixed(1)} ms (${i.ms.min.toFixed(1)}–${i.ms.max.toFixed(1)}, ${i.runs} processes); the first (cold) 9 KB decision after it: ${i.firstDeliveryMs.median.toFixed(1)} ms.`, "");

@@ -53,6 +53,7 @@ const sizes = (file) => {
 
 const result = { package: {}, worker: null, instantiate: null, memory: {} };
 result.package.wasm = sizes(path.join(ROOT, "dist/wasm/pipehook_bg.wasm"));
+result.package.wasmNoSimd = sizes(path.join(ROOT, "dist/wasm/pipehook_nosimd_bg.wasm"));
 result.package.js = ["node.js", "web.js", "api.js", "wasm/pipehook.js"].reduce((a, f) => a + readFileSync(path.join(ROOT, "dist", f)).length, 0);
 const wb = path.join(ROOT, "worker/build");
 if (existsSync(path.join(wb, "index.js"))) {

@@ -184,8 +184,14 @@ type Bytes = ArrayBuffer | ArrayBufferView;
 /** A URL (string or URL), a fetch Response or Request, the wasm bytes, or a compiled module. */
 export type InitInput = string | { readonly href: string } | { arrayBuffer(): Promise<ArrayBuffer> } | Bytes | WasmModule;
 
-/** Loads the wasm (browsers, Deno, Workers). A no-op in Node, where importing is enough. */
+/**
+ * Loads the wasm (browsers, Deno, Workers). With no argument, the .wasm beside the module:
+ * `pipehook_bg.wasm`, or `pipehook_nosimd_bg.wasm` where the engine lacks wasm SIMD (see
+ * {@link wasmSimd}). A no-op in Node, where importing is enough.
+ */
 export default function init(input?: InitInput | Promise<InitInput>): Promise<void>;
 export function init(input?: InitInput | Promise<InitInput>): Promise<void>;
+/** True where the engine runs wasm SIMD (every current one; not Safari before 16.4), so the SIMD build is loaded. */
+export const wasmSimd: boolean;
 /** Synchronous initialisation from a compiled module or bytes (Cloudflare Workers: import the .wasm). */
 export function initSync(module: { module: Bytes | WasmModule } | Bytes | WasmModule): void;

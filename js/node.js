@@ -11,6 +11,8 @@ const hostHmac = (algorithm, secret, body) => createHmac(algorithm, secret).upda
 
 export const { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook } = createApi(wasm, hostHmac);
 export { PipehookError };
+/** Node 20 and later run wasm SIMD, and this entry loads the SIMD build (pipehook_bg.wasm). */
+export const wasmSimd = true;
 /** Node needs no initialisation; kept so code written for the web entry runs unchanged. */
 export async function init() {}
 export function initSync() {}

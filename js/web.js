@@ -4,15 +4,27 @@
 import * as wasm from "./wasm/pipehook.js";
 import { createApi, PipehookError } from "./api.js";
 
+// The smallest module with a wasm SIMD instruction (wasm-feature-detect's probe). Engines
+// without SIMD (Safari before 16.4) refuse it, and `init()` loads the build without SIMD.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+/** True where this engine runs wasm SIMD, so `init()` loads pipehook_bg.wasm (else pipehook_nosimd_bg.wasm). */
+export const wasmSimd = typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+
 let api;
 function ready() {
   if (!api) throw new Error("pipehook: call `await init()` (or `initSync({ module })`) before using the API");
   return api;
 }
 
-/** Loads the wasm: with no argument from `./wasm/pipehook_bg.wasm` beside this file, or from a URL, Response, bytes or WebAssembly.Module. */
+/**
+ * Loads the wasm: with no argument from beside this file (`./wasm/pipehook_bg.wasm`, or
+ * `./wasm/pipehook_nosimd_bg.wasm` where the engine lacks wasm SIMD), or from a URL, Response,
+ * bytes or WebAssembly.Module.
+ */
 export default async function init(input) {
   if (!api) {
+    if (input === undefined && !wasmSimd) input = new URL("./wasm/pipehook_nosimd_bg.wasm", import.meta.url);
     await wasm.default(input === undefined ? undefined : { module_or_path: input });
     api = createApi(wasm);
   }

@@ -39,6 +39,7 @@ describe("tarball", () => {
       "package/dist/index.d.ts",
       "package/dist/wasm/pipehook.js",
       "package/dist/wasm/pipehook_bg.wasm",
+      "package/dist/wasm/pipehook_nosimd_bg.wasm",
       "package/bin/pipehook.js",
     ]) {
       assert.ok(files.has(f), `${f} is in the tarball`);
@@ -56,8 +57,7 @@ describe("tarball", () => {
     assert.ok(size < 3 * 1024 * 1024, `tarball is ${size} bytes`);
   });
   test("installed_wasm_is_a_wasm_module", () => {
-    const bytes = readFileSync(join(installed, "dist/wasm/pipehook_bg.wasm"));
-    assert.ok(WebAssembly.validate(bytes));
+    for (const f of ["pipehook_bg.wasm", "pipehook_nosimd_bg.wasm"]) assert.ok(WebAssembly.validate(readFileSync(join(installed, "dist/wasm", f))), f);
   });
   test("installed_cli_is_linked_and_executable", () => {
     assert.ok(existsSync(join(INSTALL_DIR, "node_modules/.bin/pipehook")));
@@ -78,6 +78,7 @@ describe("entry points", () => {
   test("package_json_exposes_wasm_and_package_json", () => {
     const require = createRequire(join(INSTALL_DIR, "index.js"));
     assert.ok(require.resolve("pipehook/pipehook_bg.wasm").endsWith("pipehook_bg.wasm"));
+    assert.ok(require.resolve("pipehook/pipehook_nosimd_bg.wasm").endsWith("pipehook_nosimd_bg.wasm"));
     assert.equal(require("pipehook/package.json").name, "pipehook");
   });
   test("web_entry_requires_init_then_works_after_init_with_bytes", async () => {

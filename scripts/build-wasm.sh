@@ -2,28 +2,49 @@
 # Builds the npm package: the core compiled to wasm (release, size-tuned,
 # real LTO), wasm-bindgen's web glue, wasm-opt, and the JS entry points, into
 # dist/. Copies the result to www/pkg/ for the validator page.
+#
+# Two .wasm files share one glue: pipehook_bg.wasm scans bodies with wasm SIMD
+# (every engine since 2023: Node, Workers, Chrome 91, Firefox 89, Safari 16.4);
+# pipehook_nosimd_bg.wasm is the same core without it, which the web entry loads
+# where SIMD is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\033[1m[build]\033[0m %s\n' "$*"; }
+fail() { printf 'build-wasm: %s\n' "$*" >&2; exit 1; }
 
 PROFILE=${PIPEHOOK_WASM_PROFILE:-release}
 TARGET_DIR=target/wasm32-unknown-unknown/$PROFILE
 OUT=dist/wasm
-
-step "compiling the core to wasm32 ($PROFILE)"
-# cdylib via `cargo rustc` so that LTO applies (it is ignored for cdylib+rlib).
-cargo rustc --lib --crate-type cdylib --profile "$PROFILE" --target wasm32-unknown-unknown --features wasm -q
-
-step "generating JS bindings (wasm-bindgen --target web)"
-rm -rf dist && mkdir -p "$OUT"
-wasm-bindgen "$TARGET_DIR/pipehook.wasm" --target web --out-dir "$OUT" --out-name pipehook
-
 WASM_OPT=node_modules/binaryen/bin/wasm-opt
-if [ -x "$WASM_OPT" ] && [ "${PIPEHOOK_NO_OPT:-}" != 1 ]; then
-  step "optimising with wasm-opt -Oz (binaryen from npm; Debian's 108 breaks wasm-bindgen output)"
-  "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-    "$OUT/pipehook_bg.wasm" -o "$OUT/pipehook_bg.wasm"
-fi
+WASM_DIS=node_modules/binaryen/bin/wasm-dis
+[ -x "$WASM_DIS" ] || fail "npm devDependencies are missing (binaryen); run: npm install"
+
+# build_core FEATURES OUT_DIR: the core as wasm, its glue, and wasm-opt.
+build_core() {
+  # cdylib via `cargo rustc` so that LTO applies (it is ignored for cdylib+rlib).
+  cargo rustc --lib --crate-type cdylib --profile "$PROFILE" --target wasm32-unknown-unknown --features "$1" -q
+  wasm-bindgen "$TARGET_DIR/pipehook.wasm" --target web --out-dir "$2" --out-name pipehook
+  if [ -x "$WASM_OPT" ] && [ "${PIPEHOOK_NO_OPT:-}" != 1 ]; then
+    "$WASM_OPT" -Oz --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals "$2/pipehook_bg.wasm" -o "$2/pipehook_bg.wasm"
+  fi
+}
+uses_simd() { "$WASM_DIS" "$1" | grep -q 'v128\.'; }
+
+rm -rf dist && mkdir -p "$OUT"
+fallback=$(mktemp -d)
+trap 'rm -rf "$fallback"' EXIT
+
+step "compiling the core to wasm32 with SIMD ($PROFILE), glue (wasm-bindgen --target web), wasm-opt -Oz"
+build_core wasm,simd "$OUT"
+uses_simd "$OUT/pipehook_bg.wasm" || fail "pipehook_bg.wasm has no SIMD instructions: the simd feature did not apply"
+
+step "compiling the fallback without SIMD ($PROFILE)"
+build_core wasm "$fallback"
+! uses_simd "$fallback/pipehook_bg.wasm" || fail "the fallback uses SIMD instructions"
+# One glue serves both, so the two builds must export and import exactly the same.
+cmp -s "$OUT/pipehook.js" "$fallback/pipehook.js" || fail "the SIMD and fallback builds' glue differ"
+cp "$fallback/pipehook_bg.wasm" "$OUT/pipehook_nosimd_bg.wasm"
 
 cp js/api.js js/node.js js/web.js js/index.d.ts dist/
 rm -f "$OUT/.gitignore"
@@ -31,5 +52,7 @@ rm -f "$OUT/.gitignore"
 step "copying the web build to www/pkg/"
 rm -rf www/pkg && mkdir -p www/pkg && cp -r dist/* www/pkg/
 
-size=$(wc -c < "$OUT/pipehook_bg.wasm"); gz=$(gzip -9c "$OUT/pipehook_bg.wasm" | wc -c)
-step "done: dist/ (pipehook_bg.wasm $((size / 1024)) KB, $((gz / 1024)) KB gzip)"
+for f in pipehook_bg.wasm pipehook_nosimd_bg.wasm; do
+  size=$(wc -c < "$OUT/$f"); gz=$(gzip -9c "$OUT/$f" | wc -c)
+  step "done: dist/wasm/$f $((size / 1024)) KB, $((gz / 1024)) KB gzip"
+done
