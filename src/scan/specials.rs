@@ -1,10 +1,11 @@
 //! Where a string's scan must stop: `"`, `\`, control characters and non-ASCII bytes.
 //!
-//! The bytes are classified 64 at a time into a bit mask, and the mask is kept for every string
-//! that starts in the same 64 bytes. A string then ends with a shift and a count of trailing
+//! The bytes are classified 64 at a time into a bit mask, and the mask is kept for the strings
+//! that follow in the same 64 bytes. A string then ends with a shift and a count of trailing
 //! zeros instead of a loop whose trip count (the string's length) the branch predictor cannot
-//! guess: on GitHub's payloads those mispredictions were most of the scan's time. Under wasm's
-//! `simd128` a mask is four 16-byte compares; elsewhere eight 8-byte SWAR words.
+//! guess: on GitHub's payloads, cachegrind's branch simulation put the largest share of the
+//! scan's mispredictions in that loop. Under wasm's `simd128` a mask is four 16-byte compares;
+//! elsewhere eight 8-byte SWAR words.
 
 /// The special bytes of one 64-byte window of the body, reused by each string that ends in it.
 #[derive(Clone, Copy)]
