@@ -138,7 +138,7 @@ impl ScanPlan {
     /// Validates `bytes` as one JSON value and returns the pruned document (see the module docs).
     #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
     pub fn scan(&self, bytes: &[u8]) -> Result<Value, NotJson> {
-        let mut s = Scanner { b: bytes, sp: Specials::new(bytes), pos: 0, plan: self };
+        let mut s = Scanner { sp: Specials::new(bytes), pos: 0, plan: self };
         s.ws();
         let v = s.value(Some(0), 0)?;
         s.ws();
@@ -150,7 +150,7 @@ impl ScanPlan {
 }
 
 struct Scanner<'b, 'p> {
-    b: &'b [u8],
+    /// The body, and the window of its special bytes.
     sp: Specials<'b>,
     pos: usize,
     plan: &'p ScanPlan,
@@ -161,12 +161,12 @@ const LO: u64 = 0x0101_0101_0101_0101;
 impl<'b> Scanner<'b, '_> {
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
-        self.b.get(self.pos).copied()
+        self.sp.b.get(self.pos).copied()
     }
 
     #[inline(always)]
     fn ws(&mut self) {
-        self.pos = ws(self.b, self.pos);
+        self.pos = ws(self.sp.b, self.pos);
     }
 
     /// One value at `pos`. With a plan node: the pruned value (Some); without: skipped (None).
@@ -185,14 +185,14 @@ impl<'b> Scanner<'b, '_> {
                 if !escaped {
                     // Nothing to unescape: the text itself (skip_string checked its UTF-8, so
                     // this check only repeats it, cheaply; it never fails).
-                    let text = std::str::from_utf8(&self.b[start + 1..end - 1]).map_err(|_| NotJson)?;
+                    let text = std::str::from_utf8(&self.sp.b[start + 1..end - 1]).map_err(|_| NotJson)?;
                     return Ok(Some(Value::String(text.to_owned())));
                 }
             } else {
                 self.skip_value(depth)?;
             }
             // Validated above; serde_json builds the value exactly as a full parse would.
-            return serde_json::from_slice(&self.b[start..self.pos]).map(Some).map_err(|_| NotJson);
+            return serde_json::from_slice(&self.sp.b[start..self.pos]).map(Some).map_err(|_| NotJson);
         }
         match self.peek() {
             Some(b'{') if !n.names.is_empty() => self.object(id, depth + 1).map(Some),
@@ -210,7 +210,7 @@ impl<'b> Scanner<'b, '_> {
         if depth > MAX_DEPTH {
             return Err(NotJson);
         }
-        let b = self.b;
+        let b = self.sp.b;
         // Room for every member the plan follows here, so the map never grows mid-scan.
         let mut out = Map::with_capacity(self.plan.nodes[id].names.len());
         let mut pos = ws(b, self.pos + 1); // after {

@@ -224,10 +224,16 @@ fn strings_with_special_bytes_across_many_windows_scan_like_serde_json() {
     }
 }
 
-#[test]
-fn every_special_byte_is_flagged_in_its_window() {
+/// The bytes a string's scan stops at (`"`, `\\`, control, non-ASCII), and every other byte.
+fn special_and_plain_bytes() -> (Vec<u8>, Vec<u8>) {
     let specials: Vec<u8> = (0u8..0x20).chain([b'"', b'\\']).chain(0x80..=0xff).collect();
     let plain: Vec<u8> = (0x20u8..0x80).filter(|b| *b != b'"' && *b != b'\\').collect();
+    (specials, plain)
+}
+
+#[test]
+fn every_special_byte_is_flagged_in_its_window() {
+    let (specials, plain) = special_and_plain_bytes();
     let mut next = crate::test_support::xorshift(0x51_7cc1_b727_220a);
     for _ in 0..5000 {
         let mut w = [0u8; 64];
@@ -337,8 +343,7 @@ fn delivery_fast_path_refuses_malformed_bodies_with_serde_json_s_reason() {
 
 #[test]
 fn special_in_word_finds_exactly_the_first_special_byte() {
-    let specials: Vec<u8> = (0u8..0x20).chain([b'"', b'\\']).chain(0x80..=0xff).collect();
-    let plain: Vec<u8> = (0x20u8..0x80).filter(|b| *b != b'"' && *b != b'\\').collect();
+    let (specials, plain) = special_and_plain_bytes();
     let mut next = crate::test_support::xorshift(0x2545_f491_4f6c_dd1d);
     for at in 0..8 {
         for &s in &specials {
