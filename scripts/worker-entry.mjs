@@ -9,10 +9,12 @@
 // per request (README, "Performance").
 //
 // What is kept: worker-build's crash recovery. Every request still runs
-// `checkReinitialize()` first (a new wasm instance after a critical error) and a
-// synchronous throw still goes through `handleMaybeCritical`, exactly as the
-// Proxy's apply trap did; the request still reaches the handler worker-build
-// generated (`Entrypoint.prototype.fetch`), which calls the wasm export.
+// `checkReinitialize()` first (a new wasm instance after a critical error), and
+// a throw, synchronous or from the answer's promise, still goes through
+// `handleMaybeCritical`, as the Proxy's apply traps did: the Worker's fetch
+// (worker/src/lib.rs) decides most deliveries in a promise callback, so a wasm
+// trap there surfaces as a rejection. The request still reaches the handler
+// worker-build generated (`Entrypoint.prototype.fetch`), which calls the wasm export.
 //
 // Usage: node scripts/worker-entry.mjs worker/build/index.js
 import { readFileSync, writeFileSync } from "node:fs";
@@ -26,13 +28,17 @@ var shim_default = {
   fetch(request, env, ctx) {
     checkReinitialize();
     try {
-      return Entrypoint.prototype.fetch.call({ env, ctx }, request);
+      const answer = Entrypoint.prototype.fetch.call({ env, ctx }, request);
+      return answer instanceof Promise ? answer.catch(rethrowCritical) : answer;
     } catch (e) {
-      handleMaybeCritical(e);
-      throw e;
+      return rethrowCritical(e);
     }
   }
-};`;
+};
+function rethrowCritical(e) {
+  handleMaybeCritical(e);
+  throw e;
+}`;
 
 /** Pieces of worker-build's shim the plain export relies on. */
 const REQUIRED = [

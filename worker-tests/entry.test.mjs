@@ -20,6 +20,8 @@ var classProxyHooks = {};
 var Entrypoint = class {};
 Entrypoint.prototype.fetch = function fetch2(arg) {
   if (arg === "boom") throw new Error("boom");
+  if (arg === "later") return Promise.reject(new Error("later"));
+  if (arg === "async") return Promise.resolve({ arg });
   return { arg, env: this.env, ctx: this.ctx };
 };
 var shim_default = new Proxy(Entrypoint, classProxyHooks);
@@ -42,6 +44,18 @@ describe("the entry rewrite (scripts/worker-entry.mjs)", () => {
     const mod = await load(plainEntry(SHIM));
     assert.throws(() => mod.default.fetch("boom", {}, {}), /boom/);
     assert.deepEqual(mod.calls, ["check", "critical: boom"]);
+  });
+
+  it("passes_a_rejected_answer_to_the_critical_error_handler_and_rejects_with_it", async () => {
+    const mod = await load(plainEntry(SHIM));
+    await assert.rejects(mod.default.fetch("later", {}, {}), /later/);
+    assert.deepEqual(mod.calls, ["check", "critical: later"]);
+  });
+
+  it("resolves_to_what_an_asynchronous_answer_resolves_to_without_calling_the_critical_handler", async () => {
+    const mod = await load(plainEntry(SHIM));
+    assert.deepEqual(await mod.default.fetch("async", {}, {}), { arg: "async" });
+    assert.deepEqual(mod.calls, ["check"]);
   });
 
   it("is_idempotent", () => {

@@ -25,12 +25,13 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures_util::future::join;
-use js_sys::Uint8Array;
+use js_sys::{ArrayBuffer, Uint8Array};
 use pipehook::auth::{GithubMac, PrecomputedMacs};
 use pipehook::{Decision, Delivery, Outcome, ValidWebhook, WebhookAuthenticationType};
 use serde_json::{json, Value};
-use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::future_to_promise;
 use worker::worker_sys::web_sys;
 use worker::{Context, Env};
 
@@ -146,11 +147,27 @@ impl Hot {
         })
     }
 
+    /// The GitHub MAC a delivery with these headers is checked by, with the secret, when
+    /// the definition asks for one.
+    fn wanted(&self, headers: &DeliveryHeaders) -> Option<(GithubMac, &str)> {
+        let def = self.webhook.definition();
+        match (&def.authentication_configuration.secret_token, def.authentication) {
+            (Some(secret), WebhookAuthenticationType::GithubHmac) => {
+                GithubMac::requested(&headers.read).map(|kind| (kind, secret.expose()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The Web Crypto key for `hash`, when already imported.
+    fn imported_key(&self, hash: GithubMac) -> Option<JsValue> {
+        self.keys.borrow().iter().find(|(h, _)| *h == hash).map(|(_, k)| k.clone())
+    }
+
     /// The Web Crypto key for `hash` and the secret: imported on first use, then kept.
     async fn key(&self, hash: GithubMac, secret: &str) -> Option<JsValue> {
-        let cached = self.keys.borrow().iter().find(|(h, _)| *h == hash).map(|(_, k)| k.clone());
-        if cached.is_some() {
-            return cached;
+        if let Some(key) = self.imported_key(hash) {
+            return Some(key);
         }
         let key = webcrypto::hmac_key(hash, secret.as_bytes()).await?;
         self.keys.borrow_mut().push((hash, key.clone()));
@@ -171,15 +188,21 @@ fn store(env: &Env) -> Option<Store> {
     env.kv(KV_BINDING).ok().map(Store::new)
 }
 
-/// The webhook a token names: memo, else one KV read (`token/<token>`).
-async fn resolve(token: &str, env: &Env, ctx: &Context) -> Resolved {
+/// The memo's generation, and the webhook a token names when this isolate read
+/// its view less than `DELIVERY_CACHE_MS` before `now`.
+fn memoised(token: &str, env: &Env, now: f64) -> (u64, Option<Rc<Hot>>) {
     let ttl = cache_ms(env);
-    let now = js_sys::Date::now();
-    let (generation, fresh) = MEMO.with(|m| {
+    MEMO.with(|m| {
         let m = m.borrow();
         let fresh = m.views.get(token).filter(|v| now - v.read_ms < ttl).map(|v| v.hot.clone());
         (m.generation, fresh)
-    });
+    })
+}
+
+/// The webhook a token names: memo, else one KV read (`token/<token>`).
+async fn resolve(token: &str, env: &Env, ctx: &Context) -> Resolved {
+    let now = js_sys::Date::now();
+    let (generation, fresh) = memoised(token, env, now);
     if let Some(hot) = fresh {
         return Resolved::Found(hot);
     }
@@ -343,28 +366,15 @@ async fn body_and_mac(
     req: &web_sys::Request,
     headers: &DeliveryHeaders,
 ) -> Result<(Vec<u8>, Option<PrecomputedMacs>), BodyError> {
-    let def = hot.webhook.definition();
-    let wanted = match (&def.authentication_configuration.secret_token, def.authentication) {
-        (Some(secret), WebhookAuthenticationType::GithubHmac) => {
-            GithubMac::requested(&headers.read).map(|kind| (kind, secret))
-        }
-        _ => None,
-    };
-    let key = match wanted {
-        Some((hash, secret)) => hot.key(hash, secret.expose()).await.map(|k| (hash, k)),
+    let key = match hot.wanted(headers) {
+        Some((hash, secret)) => hot.key(hash, secret).await.map(|k| (hash, k)),
         None => None,
     };
     match headers.declared {
         Some(n) if n > 0 => {
             // HTTP framing bounds the body by the Content-Length `handle` checked: one read.
-            let (buffer, mac) = webcrypto::read_and_sign(req, key.as_ref().map(|(_, k)| k))
-                .await
-                .map_err(|_| BodyError::Unreadable)?;
-            if buffer.byte_length() as usize > MAX_DELIVERY_BYTES {
-                return Err(BodyError::TooLarge);
-            }
-            let macs = key.zip(mac).map(|((hash, _), mac)| PrecomputedMacs::of(hash, mac));
-            Ok((Uint8Array::new(&buffer).to_vec(), macs))
+            let read = webcrypto::read_and_sign(req, key.as_ref().map(|(_, k)| k)).await;
+            received(read, key.map(|(hash, _)| hash))
         }
         declared => {
             let bytes = read_plain_body(req, declared).await?;
@@ -378,6 +388,19 @@ async fn body_and_mac(
             Ok((bytes, macs))
         }
     }
+}
+
+/// A body read as one ArrayBuffer (and signed by `hash`, when given), copied into wasm.
+fn received(
+    read: Result<(ArrayBuffer, Option<Vec<u8>>), ()>,
+    hash: Option<GithubMac>,
+) -> Result<(Vec<u8>, Option<PrecomputedMacs>), BodyError> {
+    let (buffer, mac) = read.map_err(|_| BodyError::Unreadable)?;
+    if buffer.byte_length() as usize > MAX_DELIVERY_BYTES {
+        return Err(BodyError::TooLarge);
+    }
+    let macs = hash.zip(mac).map(|(hash, mac)| PrecomputedMacs::of(hash, mac));
+    Ok((Uint8Array::new(&buffer).to_vec(), macs))
 }
 
 /// Reads and drops the body of a delivery that is refused before any decision.
@@ -447,12 +470,83 @@ fn token_of(url: &str) -> Option<String> {
     token.filter(|t| !t.is_empty() && t.len() <= 128 && version.as_deref() == Some("1"))
 }
 
-pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) -> web_sys::Response {
+/// A delivery's answer: a Response, or a Promise of one.
+///
+/// A delivery whose webhook is fresh in this isolate's memo, whose MAC key (if
+/// any) is already imported and whose body has a declared length, which is
+/// nearly every delivery, runs no Rust task: its body is read and signed in one
+/// JS promise, and [`Pending::decide`] answers when it settles. Any other
+/// delivery takes the general way ([`handle_async`]); both decide alike.
+pub fn handle(req: web_sys::Request, url: &str, env: Env, ctx: Context) -> JsValue {
     let token = token_of(url);
     let headers = DeliveryHeaders::of(&req);
     if headers.declared.is_some_and(|n| n > MAX_DELIVERY_BYTES as u64) {
-        return too_large();
+        return too_large().into();
     }
+    let at_hand = match &token {
+        Some(t) if headers.declared.is_some_and(|n| n > 0) => at_hand(t, &headers, &env),
+        _ => None,
+    };
+    match (at_hand, token) {
+        (Some((hot, key)), Some(token)) => {
+            let hash = key.as_ref().map(|(hash, _)| *hash);
+            let pending = Pending { token, headers, hot, hash };
+            let decide =
+                Closure::<dyn FnMut(JsValue) -> JsValue>::once_into_js(move |read: JsValue| pending.decide(read, env));
+            match webcrypto::read_and_sign_then(&req, key.as_ref().map(|(_, k)| k), &decide) {
+                Some(answer) => answer.into(),
+                None => body_error(BodyError::Unreadable).into(),
+            }
+        }
+        (_, token) => {
+            future_to_promise(async move { Ok(handle_async(req, token, headers, &env, &ctx).await.into()) }).into()
+        }
+    }
+}
+
+/// The webhook, and its imported Web Crypto key when the delivery needs one,
+/// when both are at hand in this isolate without a wait.
+fn at_hand(token: &str, headers: &DeliveryHeaders, env: &Env) -> Option<(Rc<Hot>, Option<(GithubMac, JsValue)>)> {
+    let hot = memoised(token, env, js_sys::Date::now()).1?;
+    let key = match hot.wanted(headers) {
+        Some((hash, _)) => Some((hash, hot.imported_key(hash)?)),
+        None => None,
+    };
+    Some((hot, key))
+}
+
+/// A delivery waiting for its body (and its MAC) on the synchronous way.
+struct Pending {
+    token: String,
+    headers: DeliveryHeaders,
+    hot: Rc<Hot>,
+    hash: Option<GithubMac>,
+}
+
+impl Pending {
+    /// `read` is what the body's read and signature settled to (`webcrypto::read_and_sign_then`).
+    fn decide(self, read: JsValue, env: Env) -> JsValue {
+        let (body, macs) = match received(webcrypto::read_pair(read), self.hash) {
+            Ok(read) => read,
+            Err(e) => return body_error(e).into(),
+        };
+        match verdict(&self.hot, &self.headers, &body, macs.as_ref()) {
+            Answer::Now(answer) => answer.into(),
+            Answer::Store(decision) => future_to_promise(async move {
+                Ok(store_and_answer(&env, &self.token, &self.hot, decision).await.into())
+            })
+            .into(),
+        }
+    }
+}
+
+async fn handle_async(
+    req: web_sys::Request,
+    token: Option<String>,
+    headers: DeliveryHeaders,
+    env: &Env,
+    ctx: &Context,
+) -> web_sys::Response {
     // The token is resolved first (no wait when this isolate's memo holds it),
     // so that the body can be read and signed in one promise.
     let resolved = match &token {
@@ -483,13 +577,26 @@ pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) 
         Ok(read) => read,
         Err(e) => return body_error(e),
     };
+    match verdict(&hot, &headers, &body, macs.as_ref()) {
+        Answer::Now(answer) => answer,
+        Answer::Store(decision) => store_and_answer(env, &token, &hot, decision).await,
+    }
+}
+
+/// A decided delivery's answer: ready, or to be given once the execution is stored.
+enum Answer {
+    Now(web_sys::Response),
+    Store(Decision),
+}
+
+/// The core's decision on a delivery whose body (and MAC) are in hand.
+fn verdict(hot: &Hot, headers: &DeliveryHeaders, body: &[u8], macs: Option<&PrecomputedMacs>) -> Answer {
     let empty = Default::default();
     let configuration = hot.pipeline.as_ref().map(|p| &p.configuration).unwrap_or(&empty);
-    let delivery =
-        Delivery { headers: &headers.read, body: &body, source_ip: headers.source_ip.as_deref(), macs: macs.as_ref() };
+    let delivery = Delivery { headers: &headers.read, body, source_ip: headers.source_ip.as_deref(), macs };
     let decision = pipehook::evaluate_delivery(&hot.webhook, &delivery, configuration);
 
-    match decision.outcome {
+    Answer::Now(match decision.outcome {
         // A failed authentication reveals nothing about the definition.
         Outcome::Unauthorized => answer(
             401,
@@ -503,10 +610,14 @@ pub async fn handle(req: web_sys::Request, url: &str, env: &Env, ctx: &Context) 
         Outcome::Filtered => {
             answer(200, serde_json::to_value(&decision).unwrap_or_else(|_| json!({"outcome": "filtered"})))
         }
-        Outcome::Accepted => match store(env) {
-            Some(store) => accepted(&store, env, &token, &hot, decision).await,
-            None => unavailable("binding"),
-        },
+        Outcome::Accepted => return Answer::Store(decision),
+    })
+}
+
+async fn store_and_answer(env: &Env, token: &str, hot: &Hot, decision: Decision) -> web_sys::Response {
+    match store(env) {
+        Some(store) => accepted(&store, env, token, hot, decision).await,
+        None => unavailable("binding"),
     }
 }
 

@@ -6,7 +6,10 @@
 
 use futures_util::StreamExt;
 use worker::worker_sys::web_sys;
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::future_to_promise;
+use worker::{Context, Env, Method, Request, Response, Result};
 
 mod api;
 mod delivery;
@@ -21,26 +24,36 @@ pub(crate) const KV_BINDING: &str = "PIPEHOOK";
 /// The static-assets binding (`[assets] binding` in wrangler.toml).
 const ASSETS_BINDING: &str = "ASSETS";
 
-#[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+/// The Worker's fetch handler, exported by hand rather than by `#[event(fetch)]`.
+/// The macro makes every request a Rust task (a spawned future, woken through
+/// `queueMicrotask`, with closures per awaited promise). A delivery whose
+/// webhook this isolate already holds needs none of that: it is one JS promise
+/// (the body read and signed) and a synchronous decision (`delivery.rs`).
+/// What the macro adds is kept: a failed route answers 500, never a hang.
+#[wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) -> JsValue {
+    let ctx = Context::new(ctx);
     // Deliveries take the runtime's request and answer its own Response: the hot
     // path needs none of what `worker::Request` copies out of a request up front
     // (method, URL, `cf`), nor `worker::Response`'s copy of the body.
     let url = req.url();
     if path_of(&url) == "/trigger" {
-        return Ok(if req.method() == "POST" {
-            delivery::handle(req, &url, &env, &ctx).await
+        return if req.method() == "POST" {
+            delivery::handle(req, &url, env, ctx)
         } else {
-            plain(405, "Webhook deliveries are POSTed to this URL.\n").into()
-        });
+            web_sys::Response::from(plain(405, "Webhook deliveries are POSTed to this URL.\n")).into()
+        };
     }
-    let req = Request::from(req);
-    Ok(match (req.method(), req.path().as_str()) {
-        (Method::Post, "/") => api::handle(req, &env).await,
-        (Method::Get | Method::Head, _) => assets(req, &env).await,
-        _ => plain(405, "Method not allowed.\n"),
-    }
-    .into())
+    future_to_promise(async move {
+        let req = Request::from(req);
+        let answer = match (req.method(), req.path().as_str()) {
+            (Method::Post, "/") => api::handle(req, &env).await,
+            (Method::Get | Method::Head, _) => assets(req, &env).await,
+            _ => plain(405, "Method not allowed.\n"),
+        };
+        Ok(web_sys::Response::from(answer).into())
+    })
+    .into()
 }
 
 /// The path of an absolute URL as the runtime serialises it (`scheme://host/path?query`).

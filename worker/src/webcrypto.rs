@@ -82,17 +82,24 @@ pub async fn sign(key: &JsValue, data: &JsValue) -> Option<Vec<u8>> {
 
 // Reading the body and signing it are chained in JS: each promise Rust awaits
 // costs a pair of closures and a wake through `queueMicrotask`, so one promise
-// for both takes one of the delivery's two waits away.
+// for both takes one of the delivery's two waits away. `readAndSignThen` hands
+// what it settles to (`[body, mac?]`, or `undefined` when the body cannot be
+// read) to a decision made synchronously, with no Rust task at all.
 #[wasm_bindgen(inline_js = "
 export function readAndSign(request, key) {
   const body = request.arrayBuffer();
   if (key === undefined) return body.then((b) => [b]);
   return body.then((b) => crypto.subtle.sign('HMAC', key, b).then((mac) => [b, mac], () => [b]));
 }
+export function readAndSignThen(request, key, then) {
+  return readAndSign(request, key).then(then, () => then(undefined));
+}
 ")]
 extern "C" {
     #[wasm_bindgen(js_name = readAndSign, catch)]
     fn read_and_sign_js(request: &web_sys::Request, key: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = readAndSignThen, catch)]
+    fn read_and_sign_then_js(request: &web_sys::Request, key: &JsValue, then: &JsValue) -> Result<Promise, JsValue>;
 }
 
 /// The request's body as one ArrayBuffer and, when `key` is given, its MAC by
@@ -100,7 +107,19 @@ extern "C" {
 /// when the body cannot be read.
 pub async fn read_and_sign(request: &web_sys::Request, key: Option<&JsValue>) -> Result<(ArrayBuffer, Option<Vec<u8>>), ()> {
     let promise = read_and_sign_js(request, key.unwrap_or(&JsValue::UNDEFINED)).map_err(|_| ())?;
-    let pair: Array = JsFuture::from(promise).await.map_err(|_| ())?.dyn_into().map_err(|_| ())?;
+    read_pair(JsFuture::from(promise).await.map_err(|_| ())?)
+}
+
+/// The same, handing what the read settles to ([`read_pair`] reads it) to
+/// `then`, a JS function: the promise of what `then` returns. `None` when the
+/// read cannot start (the body was already used).
+pub fn read_and_sign_then(request: &web_sys::Request, key: Option<&JsValue>, then: &JsValue) -> Option<Promise> {
+    read_and_sign_then_js(request, key.unwrap_or(&JsValue::UNDEFINED), then).ok()
+}
+
+/// The body and MAC from what a read settled to.
+pub fn read_pair(settled: JsValue) -> Result<(ArrayBuffer, Option<Vec<u8>>), ()> {
+    let pair: Array = settled.dyn_into().map_err(|_| ())?;
     let body: ArrayBuffer = pair.get(0).dyn_into().map_err(|_| ())?;
     let mac = pair.get(1).dyn_into::<ArrayBuffer>().ok().map(|m| Uint8Array::new(&m).to_vec());
     Ok((body, mac))
