@@ -330,7 +330,8 @@ impl CompiledFilter {
     }
 }
 
-/// Copies the first selected values that fit the trace bounds.
+/// Copies the first selected values that fit the trace bounds, a payload's own
+/// `SecretToken` members redacted: a trace (and the reason rendered from it) is output.
 fn trace_values(nodes: &[&Value]) -> Vec<Value> {
     let mut budget = MAX_TRACE_NODES;
     let mut out = Vec::new();
@@ -338,7 +339,9 @@ fn trace_values(nodes: &[&Value]) -> Vec<Value> {
         match count_nodes_upto(v, budget) {
             Some(n) => {
                 budget -= n;
-                out.push((*v).clone());
+                let mut copy = (*v).clone();
+                crate::redact(&mut copy);
+                out.push(copy);
             }
             None => break,
         }
@@ -1532,6 +1535,18 @@ mod tests {
         assert_eq!(shown, json!({"jsonPath": "$.commits[*].id", "expected": "main-{Nope}", "selected": ["a1", "b2", "c3"], "selectedCount": 3, "passed": false}));
         let t = rule("$.ref", None).evaluate(&doc, &BTreeMap::new());
         assert_eq!(serde_json::to_value(&t).unwrap(), json!({"jsonPath": "$.ref", "selected": ["refs/heads/main"], "selectedCount": 1, "passed": true}));
+    }
+
+    #[test]
+    fn evaluate_trace_redacts_secret_token_members_at_any_depth() {
+        let doc = json!({"a": {"SecretToken": "x1", "b": [{"SecretToken": {"deep": "x2"}}, "SecretToken"]}});
+        let t = rule("$.a", None).evaluate(&doc, &BTreeMap::new());
+        assert_eq!(t.selected, vec![json!({"SecretToken": "****", "b": [{"SecretToken": "****"}, "SecretToken"]})]);
+        // The document itself is left as it was: only the trace's copy is redacted.
+        assert_eq!(doc["a"]["SecretToken"], "x1");
+        let t = rule("$.a.SecretToken", Some("x1")).evaluate(&doc, &BTreeMap::new());
+        assert!(t.passed, "the comparison sees the payload's value");
+        assert_eq!(t.selected, vec![json!("x1")], "a selected string is a value, not a member");
     }
 
     #[test]

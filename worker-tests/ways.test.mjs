@@ -34,6 +34,8 @@ const CASES = [
   { name: "ip_refused", hook: "by-ip", body: pushTo("master"), signature: null, headers: () => ({ "cf-connecting-ip": "198.51.100.7" }) },
   { name: "unauthenticated_filtered", hook: "open", body: pushTo("other"), signature: null },
   { name: "unauthenticated_accepted", hook: "open", body: pushTo("master"), signature: null },
+  // A payload's own SecretToken member, selected into the filtered answer's trace, is redacted.
+  { name: "selected_secret_token", hook: "selects", body: JSON.stringify({ hook: { config: { SecretToken: `${SECRET_MARKER}payload`, url: "https://example.com/h" } } }) },
 ];
 
 /** What may differ between two answers to the same delivery: the new execution's id. */
@@ -54,6 +56,7 @@ async function setUp(vars) {
     signed: await put(githubWebhook("signed", "ways", SECRET)),
     "by-ip": await put({ ...githubWebhook("by-ip", "ways", SECRET), authentication: "IP", authenticationConfiguration: { AllowedIPRange: "192.0.2.0/24" } }),
     open: await put({ ...githubWebhook("open", "ways", SECRET), authentication: "UNAUTHENTICATED", authenticationConfiguration: {} }),
+    selects: await put(githubWebhook("selects", "ways", SECRET, [{ jsonPath: "$.hook.config", matchEquals: "never" }])),
   };
   const executions = async () =>
     (await client.send(new ListPipelineExecutionsCommand({ pipelineName: "ways", maxResults: 100 }))).pipelineExecutionSummaries.length;
@@ -98,6 +101,15 @@ describe("the synchronous and the general way decide alike", () => {
     const accepted = CASES.filter((c) => ["accepted", "legacy_sha1_signature", "ip_allowed", "unauthenticated_accepted"].includes(c.name)).length;
     assert.equal(await general.executions(), accepted);
     assert.equal(await memo.executions(), 3 * accepted);
+  });
+
+  it("a_selected_secret_token_is_shown_redacted_both_ways", async () => {
+    const c = CASES.find((c) => c.name === "selected_secret_token");
+    for (const w of [memo, general]) {
+      const r = await deliver(w.urls, c);
+      assert.equal(r.json.outcome, "filtered", r.text);
+      assert.deepEqual(r.json.filters[0].selected, [{ SecretToken: "****", url: "https://example.com/h" }]);
+    }
   });
 
   it("no_answer_either_way_holds_the_secret", () => {

@@ -72,6 +72,21 @@ fn delivery_other_branch_is_filtered_and_says_why() {
 }
 
 #[test]
+fn delivery_trace_and_reason_show_a_payloads_secret_token_redacted() {
+    // A payload member named SecretToken, selected into the trace, never comes back out.
+    let body = br#"{"hook": {"config": {"SecretToken": "payload-s3cret", "url": "https://e.example"}}}"#;
+    for path in ["$.hook.config", "$.hook", "$..config"] {
+        let hook = webhook(json!([{"jsonPath": path, "matchEquals": "never"}]));
+        let d = decide(&hook, &signed(body), body, &BTreeMap::new());
+        assert_eq!(d.outcome, Outcome::Filtered, "{path}: {}", d.reason);
+        let shown = serde_json::to_string(&d).unwrap();
+        assert!(!shown.contains("payload-s3cret"), "{path}: {shown}");
+        assert!(shown.contains(r#"\"SecretToken\":\"****\""#), "{path}: the reason renders the redacted value: {shown}");
+        assert!(shown.contains(r#""url":"https://e.example""#), "{path}: the rest is shown: {shown}");
+    }
+}
+
+#[test]
 fn delivery_rule_selecting_nothing_fails_with_reason() {
     let body = fixture("ping.payload.json");
     let hook = webhook(json!([{"jsonPath": "$.ref", "matchEquals": "refs/heads/main"}]));
