@@ -255,3 +255,40 @@ for (const [mode, vars] of [["memo on (default)", {}], ["memo off (DELIVERY_CACH
     });
   });
 }
+
+// A token found unknown is remembered as such, as a webhook's view is: a sender
+// that keeps delivering to a deleted webhook's URL costs one KV read per memo
+// period. A memo of a minute here, so that no timing can make the test pass
+// or fail; a token made known by a direct KV write stands for a write this
+// isolate did not see (another isolate's PutWebhook).
+describe("an unknown token in the memo (DELIVERY_CACHE_MS=60000)", () => {
+  let w, client;
+  before(async () => {
+    w = await startWorker({ vars: { DELIVERY_CACHE_MS: "60000" } });
+    client = new CodePipelineClient({ endpoint: w.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  });
+  after(async () => {
+    await w?.close();
+  });
+
+  it("stays_unknown_until_the_isolate_serves_an_api_request", async () => {
+    await client.send(new CreatePipelineCommand({ pipeline: pipelineDeclaration("late", { branch: "master" }) }));
+    const { webhook } = await client.send(new PutWebhookCommand({ webhook: githubWebhook("late", "late", SECRET) }));
+    const known = new URL(webhook.url).searchParams.get("t");
+    const token = "0f".repeat(32);
+    const url = webhook.url.replace(known, token);
+    assert.equal((await deliver(url, pushTo("master"))).status, 404);
+    await w.kv.put(`token/${token}`, await w.kv.get(`token/${known}`));
+    // Not read again: the memo says unknown, and the body is still read before the 404.
+    let r = await deliver(url, pushTo("master"));
+    assert.equal(r.status, 404, r.text);
+    assert.equal((await deliver(url, pushTo("master"), { secret: "wrong" })).status, 404);
+    // Another token is not affected by the first being unknown.
+    assert.equal((await deliver(webhook.url, pushTo("master"))).json.outcome, "accepted");
+    // Any API request forgets what this isolate memoised; the token is read again.
+    await client.send(new ListWebhooksCommand({}));
+    r = await deliver(url, pushTo("master"));
+    assert.equal(r.json?.outcome, "accepted", r.text);
+  });
+});
+

@@ -4,9 +4,10 @@
 //! - the headers it reads cross from JS in one call, and a `Content-Length`
 //!   over 25 MB is refused at once;
 //! - the token is resolved: from this isolate's memo when it read the token's
-//!   view less than `DELIVERY_CACHE_MS` ago (default 1000, `0` turns the memo
-//!   off), else with one KV read of `token/<token>`, the [`DeliveryView`]
-//!   holding the definition and the target action's configuration (`views.rs`);
+//!   view (or found none) less than `DELIVERY_CACHE_MS` ago (default 1000, `0`
+//!   turns the memo off), else with one KV read of `token/<token>`, the
+//!   [`DeliveryView`] holding the definition and the target action's
+//!   configuration (`views.rs`);
 //! - the body is read (at most 25 MB; one ArrayBuffer when `Content-Length` is
 //!   declared), also when the token is unknown;
 //! - nothing is validated or parsed per delivery: a view this isolate has
@@ -72,6 +73,11 @@ struct Memo {
     /// before a write in this isolate is never memoised after that write.
     generation: u64,
     views: HashMap<String, MemoView>,
+    /// When this isolate found no webhook at a token: a sender that keeps
+    /// delivering to a deleted webhook's URL costs a KV read once per
+    /// `DELIVERY_CACHE_MS`, not per delivery. Bounded apart from `views`, so
+    /// that unknown tokens, however many, never push a webhook out of the memo.
+    unknown: HashMap<String, f64>,
     /// Compiled definitions by record revision (new on every PutWebhook).
     compiled: HashMap<String, Rc<ValidWebhook>>,
     /// When this isolate last wrote `triggered/<token>`.
@@ -105,6 +111,7 @@ pub fn forget_views() {
         let mut m = m.borrow_mut();
         m.generation += 1;
         m.views.clear();
+        m.unknown.clear();
     });
 }
 
@@ -188,28 +195,48 @@ fn store(env: &Env) -> Option<Store> {
     env.kv(KV_BINDING).ok().map(Store::new)
 }
 
-/// The memo's generation, and the webhook a token names when this isolate read
-/// its view less than `DELIVERY_CACHE_MS` before `now`.
-fn memoised(token: &str, env: &Env, now: f64) -> (u64, Option<Rc<Hot>>) {
+/// What this isolate's memo knows of a token it read less than `DELIVERY_CACHE_MS` ago.
+enum Memoised {
+    Webhook(Rc<Hot>),
+    Unknown,
+    NotFresh,
+}
+
+/// The memo's generation, and what it knows of `token` at `now`.
+fn memoised(token: &str, env: &Env, now: f64) -> (u64, Memoised) {
     let ttl = cache_ms(env);
     MEMO.with(|m| {
         let m = m.borrow();
-        let fresh = m.views.get(token).filter(|v| now - v.read_ms < ttl).map(|v| v.hot.clone());
-        (m.generation, fresh)
+        let fresh = |read_ms: f64| now - read_ms < ttl;
+        let known = match m.views.get(token).filter(|v| fresh(v.read_ms)) {
+            Some(v) => Memoised::Webhook(v.hot.clone()),
+            None if m.unknown.get(token).is_some_and(|at| fresh(*at)) => Memoised::Unknown,
+            None => Memoised::NotFresh,
+        };
+        (m.generation, known)
     })
 }
 
 /// The webhook a token names: memo, else one KV read (`token/<token>`).
 async fn resolve(token: &str, env: &Env, ctx: &Context) -> Resolved {
     let now = js_sys::Date::now();
-    let (generation, fresh) = memoised(token, env, now);
-    if let Some(hot) = fresh {
-        return Resolved::Found(hot);
-    }
+    let generation = match memoised(token, env, now) {
+        (_, Memoised::Webhook(hot)) => return Resolved::Found(hot),
+        (_, Memoised::Unknown) => return Resolved::Unknown,
+        (generation, Memoised::NotFresh) => generation,
+    };
     let Some(store) = store(env) else { return Resolved::Unavailable("binding") };
     let text = match store.token_entry(token).await {
         Err(_) => return Resolved::Unavailable("lookup"),
-        Ok(None) => return Resolved::Unknown,
+        Ok(None) => {
+            MEMO.with(|m| {
+                let mut m = m.borrow_mut();
+                if m.generation == generation {
+                    bounded_insert(&mut m.unknown, token, now);
+                }
+            });
+            return Resolved::Unknown;
+        }
         Ok(Some(text)) => text,
     };
     let seen = MEMO.with(|m| m.borrow().views.get(token).filter(|v| v.text == text).map(|v| v.hot.clone()));
@@ -522,7 +549,7 @@ pub fn handle(req: web_sys::Request, url: &str, env: Env, ctx: Context) -> JsVal
 /// The webhook, and its imported Web Crypto key when the delivery needs one,
 /// when both are at hand in this isolate without a wait.
 fn at_hand(token: &str, headers: &DeliveryHeaders, env: &Env) -> Option<(Rc<Hot>, Option<(GithubMac, JsValue)>)> {
-    let hot = memoised(token, env, js_sys::Date::now()).1?;
+    let Memoised::Webhook(hot) = memoised(token, env, js_sys::Date::now()).1 else { return None };
     let key = match hot.wanted(headers) {
         Some((hash, _)) => Some((hash, hot.imported_key(hash)?)),
         None => None,
