@@ -8,8 +8,9 @@
 // (the local dev server's router, a second isolate per request), which alone cost more than
 // the minimal JS Worker's own work. Two rows measure that route too, for comparison. Two
 // floors show whose cost is whose: a JS Worker that only reads the body and answers, and
-// pipehook's Worker answering an unknown token (workers-rs's fetch path, the body read and a
-// JSON answer, no webhook).
+// pipehook's Worker answering a URL without a token on its general way (a Rust task, the body
+// read and a JSON answer, no webhook); a delivery whose webhook is in the isolate's memo is
+// decided without a Rust task (worker/src/delivery.rs), so that floor is not under it.
 //
 // CPU per request (goal 3): workerd's own clock stands still while a Worker runs, so the
 // CPU is measured from outside: the server process's utime + stime (/proc/<pid>/stat)
@@ -219,7 +220,7 @@ async function startPipehookWorker({ suffix = "", label = "", vars = {}, accepte
   if (note) result.notes.push(`pipehook Worker: accepted answers ${a.status} ${(await a.text()).slice(0, 120)}; filtered ${f.status} ${(await f.text()).slice(0, 120)}`);
   if (a.status !== 200 || f.status !== 200) throw new Error("pipehook Worker did not answer 200");
   return [
-    ...(note ? [{ id: "pipehook-unknown", label: "pipehook Worker, unknown token (reads the body, answers 404: workers-rs's own floor), Miniflare", url: `${url}/trigger`, pid, expect404: true }] : []),
+    ...(note ? [{ id: "pipehook-unknown", label: "pipehook Worker, no token (its general way, a Rust task: reads the body, answers 404), Miniflare", url: `${url}/trigger`, pid, expect404: true }] : []),
     { id: `pipehook-filtered${suffix}`, label: `pipehook Worker, filtered (no write)${label}, Miniflare`, url: filter, pid, mf, stop },
     ...(accepted ? [{ id: `pipehook-accepted${suffix}`, label: `pipehook Worker, accepted (execution stored in KV)${label}, Miniflare`, url: accept, pid }] : []),
   ];
