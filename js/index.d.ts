@@ -120,7 +120,11 @@ export interface FilterTrace {
   jsonPath: string;
   /** matchEquals after `{Key}` substitution; absent for a rule without matchEquals. */
   expected?: string;
-  /** What the path selected: at most one value for a definite path; the first 100 values at most. */
+  /**
+   * What the path selected: at most one value for a definite path; the first 100 values at most.
+   * A selected object's `SecretToken` members, at any depth, are shown as `****` here and in the
+   * reason (the rule itself compares the payload's values).
+   */
   selected: unknown[];
   /** How many values the path selected in all (more than `selected.length` when the trace was cut). */
   selectedCount: number;

@@ -493,6 +493,20 @@ describe("the decision object", () => {
       ],
     );
   });
+  test("a_selected_secret_token_member_is_shown_redacted_in_the_trace_and_the_reason", () => {
+    // A payload's own SecretToken, selected with an object: the trace and the reason are output.
+    const payload = '{"hook":{"config":{"SecretToken":"payload-s3cret","url":"https://e.example"}}}';
+    for (const jsonPath of ["$.hook.config", "$.hook", "$..config"]) {
+      const d = evaluateDelivery(openDefinition([{ jsonPath, matchEquals: "never" }]), { headers: {}, body: payload });
+      assert.equal(d.outcome, "filtered", d.reason);
+      assertNoSecret(d, "payload-s3cret");
+      assert.match(d.reason, /"SecretToken":"\*\*\*\*"/);
+      assert.equal(JSON.stringify(d.filters[0].selected).includes('"SecretToken":"****"'), true, jsonPath);
+    }
+    // The rule compares the payload's own values.
+    const d = evaluateDelivery(openDefinition([{ jsonPath: "$.hook.config.SecretToken", matchEquals: "payload-s3cret" }]), { headers: {}, body: payload });
+    assert.equal(d.outcome, "accepted", d.reason);
+  });
   test("a_refused_decision_has_no_filters_and_no_revision", () => {
     const d = evaluateDelivery(hmacDefinition(rules), { headers: {}, body });
     assert.deepEqual(d, { outcome: "unauthorized", status: 401, reason: d.reason, filters: [] });
