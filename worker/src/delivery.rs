@@ -467,8 +467,10 @@ fn answer(status: u16, body: Value) -> web_sys::Response {
 
 /// A filtered delivery's answer: its decision, every rule's trace. Serialised
 /// straight to text, as building a JSON document of it only to redact one was a
-/// few percent of a delivery's CPU; a text that names `SecretToken` at all (a
-/// value selected from the payload can) takes [`answer`]'s way and is redacted.
+/// few percent of a delivery's CPU. The core already shows a selected
+/// `SecretToken` member as `****`; a text that names `SecretToken` at all still
+/// takes [`answer`]'s way, so that every answer of the Worker passes through
+/// `redact` whatever the core does.
 fn filtered(decision: &Decision) -> web_sys::Response {
     match serde_json::to_string(decision) {
         Ok(text) if !text.contains("SecretToken") => respond(200, &text),
