@@ -29,7 +29,8 @@ const ASSETS_BINDING: &str = "ASSETS";
 /// `queueMicrotask`, with closures per awaited promise). A delivery whose
 /// webhook this isolate already holds needs none of that: it is one JS promise
 /// (the body read and signed) and a synchronous decision (`delivery.rs`).
-/// What the macro adds is kept: a failed route answers 500, never a hang.
+/// The macro's other work, answering a handler's `Err` with a 500, has no
+/// counterpart here: every route answers a Response of its own.
 #[wasm_bindgen]
 pub fn fetch(req: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) -> JsValue {
     let ctx = Context::new(ctx);
