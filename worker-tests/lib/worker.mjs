@@ -66,19 +66,18 @@ export async function startWorker({ persist = false, vars = {}, script = "worker
   };
 }
 
-/** A response body without its Content-Encoding. */
+/** A response body without its Content-Encoding; null when it cannot be decoded. */
 function decoded(body, encoding = "identity") {
-  switch (encoding.trim().toLowerCase()) {
-    case "gzip":
-      return zlib.gunzipSync(body);
-    case "br":
-      return zlib.brotliDecompressSync(body);
-    case "deflate":
-      return zlib.inflateSync(body);
-    case "identity":
-      return body;
-    default:
-      return null;
+  const decode = {
+    gzip: zlib.gunzipSync,
+    br: zlib.brotliDecompressSync,
+    deflate: zlib.inflateSync,
+    identity: (b) => b,
+  }[encoding.trim().toLowerCase()];
+  try {
+    return decode ? decode(body) : null;
+  } catch {
+    return null;
   }
 }
 
