@@ -31,7 +31,7 @@ import { payloads, sign, median, min, max, ROOT, OUT, DATA, SECRET } from "./lib
 
 const quick = process.env.BENCH_QUICK === "1";
 const DURATION = Number(process.env.BENCH_WRK_SECONDS ?? (quick ? 3 : 8));
-// Five rounds: the median of three has moved by a third between runs of one build (0.67× and
+// Five rounds: the median of three has moved by a third between consecutive runs (0.67× and
 // 1.01× the JS Worker in earlier sessions).
 const ROUNDS = Number(process.env.BENCH_WRK_ROUNDS ?? (quick ? 1 : 5));
 const all = payloads();
