@@ -356,7 +356,7 @@ impl DeliveryHeaders {
             .filter_map(|(name, v)| v.map(|v| (name.to_string(), v.to_string())))
             .collect();
         DeliveryHeaders {
-            declared: values[0].and_then(|v| v.trim().parse().ok()),
+            declared: values[0].and_then(crate::parse_length),
             source_ip: values[1].map(str::to_string),
             read,
         }

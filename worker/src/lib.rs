@@ -117,7 +117,12 @@ pub(crate) enum Body {
 
 /// The body length a request declares in `Content-Length`, when well-formed.
 pub(crate) fn declared_length(req: &web_sys::Request) -> Option<u64> {
-    req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse().ok())
+    req.headers().get("content-length").ok().flatten().as_deref().and_then(parse_length)
+}
+
+/// A `Content-Length` value as a length; `None` when it is not one.
+pub(crate) fn parse_length(value: &str) -> Option<u64> {
+    value.trim().parse().ok()
 }
 
 /// Reads a request body, refusing it as soon as it is known to exceed `limit`:
