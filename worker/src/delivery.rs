@@ -52,12 +52,15 @@ const REPUBLISH_EVERY_MS: f64 = 10_000.0;
 /// Bound on each per-isolate map; reaching it empties the map (300 webhooks is the quota).
 const MEMO_ENTRIES: usize = 1024;
 
+/// A Web Crypto HMAC key for the secret, with the kind of MAC it makes.
+type MacKey = (GithubMac, JsValue);
+
 /// A webhook ready for deliveries: compiled, with its pipeline as of the view.
 struct Hot {
     webhook: Rc<ValidWebhook>,
     pipeline: Option<PipelineSnapshot>,
     /// Web Crypto HMAC keys for the secret, imported on first use.
-    keys: RefCell<Vec<(GithubMac, JsValue)>>,
+    keys: RefCell<Vec<MacKey>>,
 }
 
 struct MemoView {
@@ -550,7 +553,7 @@ pub fn handle(req: web_sys::Request, url: &str, env: Env, ctx: Context) -> JsVal
 
 /// The webhook, and its imported Web Crypto key when the delivery needs one,
 /// when both are at hand in this isolate without a wait.
-fn at_hand(token: &str, headers: &DeliveryHeaders, env: &Env) -> Option<(Rc<Hot>, Option<(GithubMac, JsValue)>)> {
+fn at_hand(token: &str, headers: &DeliveryHeaders, env: &Env) -> Option<(Rc<Hot>, Option<MacKey>)> {
     let Memoised::Webhook(hot) = memoised(token, env, js_sys::Date::now()).1 else { return None };
     let key = match hot.wanted(headers) {
         Some((hash, _)) => Some((hash, hot.imported_key(hash)?)),
