@@ -23,11 +23,11 @@
 // with the first 25 MB delivery, in bodies; a Worker that only reads the body as one
 // ArrayBuffer (bench/peers/null-worker.js) is the runtime's own share of both.
 import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync, mkdirSync, existsSync, readFileSync, readdirSync } from "node:fs";
+import { writeFileSync, mkdirSync, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Miniflare } from "miniflare";
 import { payloads, sign, median, min, max, ROOT, OUT, DATA, SECRET } from "./lib.mjs";
+import { cpuMs, startWorkerd } from "./workerd.mjs";
 
 const quick = process.env.BENCH_QUICK === "1";
 const DURATION = Number(process.env.BENCH_WRK_SECONDS ?? (quick ? 3 : 8));
@@ -42,43 +42,6 @@ writeFileSync(bodyFile, push.body);
 const sig = sign(push.body);
 const result = { duration: DURATION, rounds: ROUNDS, connections: 10, threads: 2, targets: {}, notes: [] };
 const stops = [];
-
-const TICK_MS = 1000 / Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
-
-/**
- * CPU a process has used in ms: utime + stime, plus its reaped children's (adnanh/webhook
- * runs a command per accepted delivery); NaN when it cannot be read (not Linux, gone).
- */
-function cpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime, stime, cutime, cstime: fields 14 to 17 of proc(5)'s stat.
-    return fields.slice(11, 15).reduce((a, f) => a + Number(f), 0) * TICK_MS;
-  } catch {
-    return NaN;
-  }
-}
-
-/** Pids of this process's children named `comm` (workerd is spawned by Miniflare). */
-function children(comm) {
-  const out = [];
-  let dirs = [];
-  try {
-    dirs = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-  } catch {
-    return out;
-  }
-  for (const d of dirs) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid && name === comm) out.push(Number(d));
-    } catch {}
-  }
-  return out;
-}
 
 function have(cmd) {
   return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -137,32 +100,12 @@ function peakRss(pid) {
   }
 }
 
-/**
- * A Worker in its own workerd. `entry: false` (the default) serves it on a socket of its own
- * (Miniflare's `unsafeDirectSockets`), as Cloudflare's edge hands requests to a Worker;
- * `entry: true` goes through Miniflare's entry worker, the local dev server's routing layer,
- * which costs every request a second isolate hop.
- */
-async function startMiniflare({ entry = false, ...options }) {
-  const mf = new Miniflare({
-    ...(entry ? {} : { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }),
-    modules: true,
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2026-04-01",
-    host: "127.0.0.1",
-    port: 0,
-    ...options,
-  });
-  const before = new Set(children("workerd"));
-  const url = entry ? await mf.ready : (await mf.ready, await mf.unsafeGetDirectURL());
-  const stop = () => mf.dispose();
+/** A Worker in its own workerd (`startWorkerd`), stopped when the benchmark ends. */
+async function startMiniflare(options) {
+  const started = await startWorkerd(options);
+  const stop = () => started.mf.dispose();
   stops.push(stop);
-  // The workerd this instance started: the one child that was not there before.
-  const pid = children("workerd").find((p) => !before.has(p));
-  return { mf, url: url.href.replace(/\/$/, ""), pid, stop };
+  return { ...started, stop };
 }
 
 async function startMinimalWorker({ entry = false } = {}) {

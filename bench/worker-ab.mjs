@@ -6,10 +6,10 @@
 // median CPU per request of each workerd process and req/s, and each build's req/s ÷ the JS
 // Worker's per round (median). Used for bench/measured/worker-entry.json.
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { Miniflare } from "miniflare";
 import { payloads, sign, median, ROOT, DATA, SECRET } from "./lib.mjs";
+import { cpuMs, startWorkerd } from "./workerd.mjs";
 import { callApi, pipelineDeclaration } from "../worker-tests/lib/worker.mjs";
 const SECS = Number(process.env.SECS ?? 5), ROUNDS = Number(process.env.ROUNDS ?? 6);
 const push = payloads()[0];
@@ -17,18 +17,11 @@ mkdirSync(DATA, { recursive: true });
 const bodyFile = path.join(DATA, "push-9KB.json");
 writeFileSync(bodyFile, push.body);
 const sig = sign(push.body);
-const TICK = 10;
-const cpu = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, "utf8"); const x = f.slice(f.lastIndexOf(")") + 2).split(" "); return (Number(x[11]) + Number(x[12])) * TICK; };
-const kids = () => spawnSync("pgrep", ["-P", String(process.pid), "workerd"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
 const mfs = [];
 async function start(scriptPath, extra = {}) {
-  const before = new Set(kids());
-  const mf = new Miniflare({ unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }], modules: true, scriptPath,
-    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
-    compatibilityDate: "2026-04-01", host: "127.0.0.1", port: 0, ...extra });
-  await mf.ready; const url = (await mf.unsafeGetDirectURL()).href.replace(/\/$/, "");
+  const { mf, url, pid } = await startWorkerd({ scriptPath, ...extra });
   mfs.push(mf);
-  return { url, pid: kids().find((p) => !before.has(p)) };
+  return { url, pid };
 }
 const targets = [];
 const only = process.env.ONLY?.split(",");
@@ -48,10 +41,10 @@ for (const arg of process.argv.slice(2)) {
   targets.push({ name: name + "-filtered", url: hook, pid });
 }
 function wrk(t) {
-  const c0 = cpu(t.pid);
+  const c0 = cpuMs(t.pid);
   const out = spawnSync("wrk", ["-t2", "-c10", `-d${SECS}s`, "-s", ROOT + "bench/peers/post.lua", t.url], { env: { ...process.env, BENCH_BODY: bodyFile, BENCH_SIG: sig }, encoding: "utf8" }).stdout;
   const n = Number(/(\d+) requests in/.exec(out)[1]);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), cpu: (cpu(t.pid) - c0) / n };
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), cpu: (cpuMs(t.pid) - c0) / n };
 }
 for (const t of targets) { wrk(t); t.runs = []; }
 for (let r = 0; r < ROUNDS; r++) for (let k = 0; k < targets.length; k++) { const t = targets[(r + k) % targets.length]; t.runs.push(wrk(t)); }
