@@ -94,3 +94,32 @@ export function formatTime(seconds) {
   if (seconds >= 1e-3) return `${(seconds * 1e3).toPrecision(3)} ms`;
   return `${(seconds * 1e6).toPrecision(3)} µs`;
 }
+
+/** Busy share of all cores over `ms` (from /proc/stat); NaN where it cannot be read. */
+export async function busyShare(ms) {
+  const sample = () => {
+    try {
+      const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+      return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
+    } catch {
+      return null;
+    }
+  };
+  const a = sample();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = sample();
+  return a && b && b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : NaN;
+}
+
+/**
+ * Waits (at most `limitMs`) until the machine is quiet: a run that follows one whose server is
+ * still busy (the KV simulator finishing its writes, a command adnanh/webhook started) would
+ * otherwise share the cores with it. Returns how long it waited and the busy share it began at.
+ */
+export async function quiet({ below = 0.1, limitMs = 5000 } = {}) {
+  const t0 = Date.now();
+  const first = await busyShare(200);
+  let busy = first;
+  while (!(busy < below) && Number.isFinite(busy) && Date.now() - t0 < limitMs) busy = await busyShare(200);
+  return { waitedMs: Date.now() - t0, busyAtStart: first };
+}

@@ -26,7 +26,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { payloads, sign, median, min, max, ROOT, OUT, DATA, SECRET } from "./lib.mjs";
+import { payloads, sign, median, min, max, quiet, busyShare, ROOT, OUT, DATA, SECRET } from "./lib.mjs";
 import { cpuMs, startWorkerd } from "./workerd.mjs";
 
 const quick = process.env.BENCH_QUICK === "1";
@@ -42,6 +42,8 @@ writeFileSync(bodyFile, push.body);
 const sig = sign(push.body);
 const result = { duration: DURATION, rounds: ROUNDS, connections: 10, threads: 2, targets: {}, notes: [] };
 const stops = [];
+/** Busy share of the cores under which the machine counts as quiet (set from its load at the start). */
+let calm = 0.1;
 
 function have(cmd) {
   return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -210,7 +212,23 @@ function wrk(url, pid) {
   const errors = /Socket errors:.*/.exec(out)?.[0] ?? "";
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const cpuPerRequestMs = pid && requests > 0 ? (cpuMs(pid) - cpuBefore) / requests : NaN;
-  return { rps, p50: p(50), p99: p(99), non2xx, errors, requests, cpuPerRequestMs };
+  return { rps, p50: p(50), p99: p(99), non2xx, errors, requests, cpuPerRequestMs, cpuBefore };
+}
+
+/**
+ * A run and the work it left behind: adnanh/webhook answers before the command it starts has
+ * run, so its commands go on after wrk stops (and would run into the next target's time). The
+ * run ends when the machine is quiet again; `sustainedRps` counts that time, `cpuWithDrainMs`
+ * that CPU (the server and its reaped children).
+ */
+async function measured(t) {
+  const before = await quiet({ below: calm });
+  const { cpuBefore, ...run } = wrk(t.url, t.pid);
+  const after = await quiet({ below: calm, limitMs: 30000 });
+  // quiet() ends with one quiet sample of 200 ms: the work left is the time before it.
+  const drainMs = Math.max(0, after.waitedMs - 200);
+  const cpuWithDrainMs = t.pid && run.requests > 0 ? (cpuMs(t.pid) - cpuBefore) / run.requests : NaN;
+  return { ...run, busyBefore: before.busyAtStart, drainMs, sustainedRps: run.requests / (DURATION + drainMs / 1000), cpuWithDrainMs };
 }
 
 /**
@@ -285,19 +303,26 @@ async function main() {
     }
     if (only) targets.splice(0, targets.length, ...targets.filter((t) => only.includes(t.id)));
     for (const t of targets) result.targets[t.id] = { label: t.label, runs: [], ...(t.expect404 ? { expect404: true } : {}) };
-    for (const t of targets) wrk(t.url, t.pid); // warm-up (JIT, isolate, KV)
+    // Quiet is relative to the machine's own load before any run: a machine busy with other
+    // jobs would otherwise make every run wait out the limit.
+    const baseline = await busyShare(1000);
+    calm = (Number.isFinite(baseline) ? baseline : 0) + 0.1;
+    result.baselineBusy = baseline;
+    for (const t of targets) await measured(t); // warm-up (JIT, isolate, KV)
     for (let r = 0; r < ROUNDS; r++) {
       for (let k = 0; k < targets.length; k++) {
         const t = targets[(r + k) % targets.length];
-        const run = wrk(t.url, t.pid);
+        const run = await measured(t);
         result.targets[t.id].runs.push(run);
-        console.log(`${t.id.padEnd(18)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  CPU ${run.cpuPerRequestMs.toFixed(3)} ms/req${run.non2xx ? `  NON-2XX ${run.non2xx}` : ""} ${run.errors}`);
+        console.log(`${t.id.padEnd(18)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  CPU ${run.cpuPerRequestMs.toFixed(3)} ms/req  busy after ${run.drainMs} ms${run.non2xx ? `  NON-2XX ${run.non2xx}` : ""} ${run.errors}`);
       }
     }
     const stats = (v) => ({ median: median(v), min: min(v), max: max(v) });
     for (const t of Object.values(result.targets)) {
       const rps = t.runs.map((r) => r.rps), p99 = t.runs.map((r) => r.p99), cpu = t.runs.map((r) => r.cpuPerRequestMs).filter(Number.isFinite);
-      Object.assign(t, { rps: stats(rps), p99: stats(p99), cpuPerRequestMs: cpu.length ? stats(cpu) : null, non2xx: t.runs.reduce((a, r) => a + r.non2xx, 0) });
+      const drained = t.runs.map((r) => r.cpuWithDrainMs).filter(Number.isFinite);
+      Object.assign(t, { rps: stats(rps), p99: stats(p99), cpuPerRequestMs: cpu.length ? stats(cpu) : null, non2xx: t.runs.reduce((a, r) => a + r.non2xx, 0),
+        drainMs: stats(t.runs.map((r) => r.drainMs)), sustainedRps: stats(t.runs.map((r) => r.sustainedRps)), cpuWithDrainMs: drained.length ? stats(drained) : null });
     }
     // Ratios of req/s per round (every target ran once in each), then their median.
     result.ratios = {};
@@ -308,8 +333,10 @@ async function main() {
       pairs.push([a, `adnanh-${kind}`], [a, a.endsWith("-entry") ? "js-worker-entry" : "js-worker"]);
     }
     for (const [a, b] of pairs.filter(([a, b]) => T[a] && T[b])) {
-      const per = T[a].runs.map((r, i) => r.rps / T[b].runs[i]?.rps).filter(Number.isFinite);
-      if (per.length) result.ratios[`${a}/${b}`] = stats(per);
+      for (const [key, field] of [["", "rps"], [":sustained", "sustainedRps"]]) {
+        const per = T[a].runs.map((r, i) => r[field] / T[b].runs[i]?.[field]).filter(Number.isFinite);
+        if (per.length) result.ratios[`${a}/${b}${key}`] = stats(per);
+      }
     }
   }
   if (process.env.BENCH_LARGE !== "0") await largeDeliveries();

@@ -64,11 +64,12 @@ if (receivers) {
   L.push("## Goal 2: receivers under load (wrk, 10 connections, 2 threads, loopback, 9 KB signed push)", "");
   const when = receivers.measuredAt ? ` Measured ${receivers.measuredAt.slice(0, 16).replace("T", " ")} UTC, load average at the end ${receivers.loadavg.map((l) => l.toFixed(1)).join(" / ")}.` : "";
   L.push(`${receivers.rounds} interleaved rounds of ${receivers.duration} s each per target; median and min–max.${when} CPU per request: the server process's utime + stime over each run ÷ the requests wrk completed (for a Worker, the whole workerd process: see Goal 3).`, "");
-  L.push("| receiver | req/s | p99 latency | CPU per request | non-2xx | wrk socket errors |", "|---|---|---|---|---|---|");
+  L.push("Between runs the harness waits until the machine is quiet (busy no more than 10 points above its share before the first run, over 200 ms; at most 30 s): adnanh/webhook answers an accepted delivery before the command it starts has run, and without the wait its commands ran on into the next target's rounds. *Busy after* is that wait, the work a run left behind.", "");
+  L.push("| receiver | req/s | p99 latency | CPU per request | busy after | non-2xx | wrk socket errors |", "|---|---|---|---|---|---|---|");
   const ms = (st) => (st ? `${st.median.toFixed(2)} ms (${st.min.toFixed(2)}–${st.max.toFixed(2)})` : "");
   for (const t of Object.values(receivers.targets)) {
     if (!t.rps) continue;
-    L.push(`| ${t.label} | ${t.rps.median.toFixed(0)} (${t.rps.min.toFixed(0)}–${t.rps.max.toFixed(0)}) | ${t.p99.median.toFixed(1)} ms (${t.p99.min.toFixed(1)}–${t.p99.max.toFixed(1)}) | ${ms(t.cpuPerRequestMs)} | ${t.non2xx}${t.expect404 ? " (404 by design)" : ""} | ${t.runs.map((r) => r.errors.replace("Socket errors: ", "")).filter(Boolean).join("; ") || "none"} |`);
+    L.push(`| ${t.label} | ${t.rps.median.toFixed(0)} (${t.rps.min.toFixed(0)}–${t.rps.max.toFixed(0)}) | ${t.p99.median.toFixed(1)} ms (${t.p99.min.toFixed(1)}–${t.p99.max.toFixed(1)}) | ${ms(t.cpuPerRequestMs)} | ${t.drainMs ? `${(t.drainMs.median / 1000).toFixed(1)} s` : ""} | ${t.non2xx}${t.expect404 ? " (404 by design)" : ""} | ${t.runs.map((r) => r.errors.replace("Socket errors: ", "")).filter(Boolean).join("; ") || "none"} |`);
   }
   const T = receivers.targets;
   // Median of per-round ratios when the run recorded them, else the ratio of medians.
@@ -83,6 +84,10 @@ if (receivers) {
     for (const kind of ["filtered", "accepted"]) {
       const vsA = ratio(`pipehook-${kind}`, `adnanh-${kind}`), vsJ = ratio(`pipehook-${kind}`, "js-worker");
       L.push(`- pipehook Worker ${kind}: ${vsA.text} adnanh/webhook's ${kind} req/s (goal ≥ 1.5×: **${vsA.median >= 1.5 ? "met" : "not met"}**), ${vsJ.text} the minimal JS Worker's (goal ≥ 0.9×: **${vsJ.median >= 0.9 ? "met" : "not met"}**); p99 ${T[`pipehook-${kind}`].p99.median.toFixed(1)} ms`);
+    }
+    const aa = T["adnanh-accepted"], sus = receivers.ratios?.["pipehook-accepted/adnanh-accepted:sustained"];
+    if (aa?.drainMs?.median >= 1000 && sus) {
+      L.push(`- adnanh/webhook's accepted rate counts answers, not commands run: its commands kept the machine busy ${(aa.drainMs.median / 1000).toFixed(1)} s after each ${receivers.duration} s run. Counting that time, it sustains ${aa.sustainedRps.median.toFixed(0)} accepted deliveries a second${aa.cpuWithDrainMs ? ` at ${aa.cpuWithDrainMs.median.toFixed(2)} ms of CPU each (its process and the commands)` : ""}, and pipehook accepted, which answers once its execution is stored, reaches ${x(sus.median)} (${x(sus.min)}–${x(sus.max)}) of that.`);
     }
     const cpu = (id) => T[id]?.cpuPerRequestMs?.median;
     const kv = ratio("pipehook-accepted", "js-worker-kv"), kvJ = ratio("js-worker-kv", "js-worker"), kvA = ratio("js-worker-kv", "adnanh-accepted");
@@ -101,6 +106,13 @@ if (receivers) {
     if (j99 && p99) L.push(`- p99 swings widely from round to round for every Worker (the minimal JS Worker ${j99.min.toFixed(0)}–${j99.max.toFixed(0)} ms, pipehook filtered ${p99.min.toFixed(0)}–${p99.max.toFixed(0)} ms): workerd serves all connections from one thread, on cores shared with wrk and other jobs; the medians of req/s and CPU are steadier.`);
     const jsA = ratio("js-worker", "adnanh-filtered");
     if (Number.isFinite(jsA.median)) L.push(`- the minimal JS Worker itself reaches ${jsA.text} adnanh/webhook's filtered req/s: ≥ 1.5× adnanh/webhook asks a Worker to be ${x(1.5 / jsA.median)} as fast as a hand-written JS Worker that does no more than verify and parse.`);
+    // Cores a receiver kept busy: req/s × CPU per request, per run.
+    const cores = (id) => (T[id]?.runs?.length ? median(T[id].runs.map((r) => (r.rps * r.cpuPerRequestMs) / 1000)) : NaN);
+    const [phC, jsC, adC] = ["pipehook-filtered", "js-worker", "adnanh-filtered"].map(cores);
+    const adRps = T["adnanh-filtered"]?.rps?.median, floor = cpu("null-worker");
+    if ([phC, jsC, adC, adRps, floor].every(Number.isFinite)) {
+      L.push(`- workerd runs a Worker on one thread: pipehook filtered kept ${phC.toFixed(2)} of a core busy (req/s × CPU per request), the minimal JS Worker ${jsC.toFixed(2)}, so a Worker's req/s here is about 1 ÷ its CPU per request; adnanh/webhook, a Go server, used ${adC.toFixed(2)} cores of the two wrk also runs on. 1.5× adnanh/webhook's filtered req/s (${(1.5 * adRps).toFixed(0)}) leaves a Worker ${(1000 / (1.5 * adRps)).toFixed(3)} ms of workerd CPU per request, of which the runtime's floor (the null Worker) takes ${floor.toFixed(3)} ms. Per request, adnanh/webhook used ${x(cpu("adnanh-filtered") / cpu("pipehook-filtered"))} the CPU of pipehook's Worker.`);
+    }
     const [nul, unk, js, ph] = ["null-worker", "pipehook-unknown", "js-worker", "pipehook-filtered"].map(cpu);
     if ([nul, unk, js, ph].every(Number.isFinite)) L.push(`- whose CPU is whose (medians per request): the runtime's floor, a JS Worker that reads the body and answers, ${nul.toFixed(2)} ms; pipehook's Worker answering a URL without a token on its general way (a Rust task as workers-rs's \`#[event(fetch)]\` makes one, the body read, a JSON 404) ${unk.toFixed(2)} ms, ${(unk - nul).toFixed(2)} ms over plain JS. A filtered delivery, decided without a Rust task, costs pipehook ${(ph - nul).toFixed(2)} ms over the runtime's floor (Web Crypto HMAC, the scan, the decision and its trace), against ${(js - nul).toFixed(2)} ms for the minimal JS Worker (Web Crypto HMAC, \`JSON.parse\`).`);
     const e = ratio("pipehook-filtered-entry", "js-worker-entry");

@@ -4,7 +4,9 @@
 // Each build under its own Miniflare with a filtering webhook, plus the minimal JS Worker (and the
 // null Worker with ONLY=js,null), wrk rounds interleaved in rotating order (ROUNDS, SECS); prints
 // median CPU per request of each workerd process and req/s, and each build's req/s ÷ the JS
-// Worker's per round (median). Used for bench/measured/worker-entry.json.
+// Worker's per round (median). Used for bench/measured/worker-entry.json. ONLY picks targets:
+// null, js, js-kv (the JS Worker that writes once per delivery), <name>-filtered,
+// <name>-accepted, <name>-unknown.
 import { spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
@@ -26,6 +28,7 @@ async function start(scriptPath, extra = {}) {
 const targets = [];
 const only = process.env.ONLY?.split(",");
 for (const [name, file] of [["null", ROOT + "bench/peers/null-worker.js"], ["js", ROOT + "bench/peers/min-worker.js"]]) if (!only || only.includes(name)) targets.push({ name, ...(await start(file)) });
+if (only?.includes("js-kv")) targets.push({ name: "js-kv", ...(await start(ROOT + "bench/peers/min-worker-kv.js", { kvNamespaces: ["KV"] })) });
 for (const arg of process.argv.slice(2)) {
   const [name, file] = arg.split("=");
   const { url, pid } = await start(file, { kvNamespaces: ["PIPEHOOK"], bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" } });
@@ -38,7 +41,13 @@ for (const arg of process.argv.slice(2)) {
   const check = await fetch(hook, { method: "POST", body: push.body, headers: { "x-github-event": "push", "x-hub-signature-256": sig } });
   console.log(name, check.status, (await check.text()).slice(0, 80));
   if (!only || only.includes(name + "-unknown")) targets.push({ name: name + "-unknown", url: url + "/trigger?t=nope&v=1", pid });
-  targets.push({ name: name + "-filtered", url: hook, pid });
+  if (!only || only.includes(name + "-filtered")) targets.push({ name: name + "-filtered", url: hook, pid });
+  if (only?.includes(name + "-accepted")) {
+    const a = await callApi(url, "PutWebhook", { webhook: { name: "a", targetPipeline: "bench", targetAction: "Source",
+      filters: [{ jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" }],
+      authentication: "GITHUB_HMAC", authenticationConfiguration: { SecretToken: SECRET } } });
+    targets.push({ name: name + "-accepted", url: a.json.webhook.url.replace(/^https?:\/\/[^/]+/, url), pid });
+  }
 }
 function wrk(t) {
   const c0 = cpuMs(t.pid);
@@ -48,9 +57,9 @@ function wrk(t) {
 }
 for (const t of targets) { wrk(t); t.runs = []; }
 for (let r = 0; r < ROUNDS; r++) for (let k = 0; k < targets.length; k++) { const t = targets[(r + k) % targets.length]; t.runs.push(wrk(t)); }
-const js = targets.find((t) => t.name === "js");
+const js = targets.find((t) => t.name === "js"), jsKv = targets.find((t) => t.name === "js-kv");
+const ratio = (t, peer) => (peer ? median(t.runs.map((x, i) => x.rps / peer.runs[i].rps)).toFixed(2) : "-");
 for (const t of targets) {
-  const ratio = js ? median(t.runs.map((x, i) => x.rps / js.runs[i].rps)) : NaN;
-  console.log(`${t.name.padEnd(22)} rps ${median(t.runs.map((x) => x.rps)).toFixed(0).padStart(6)}  cpu ${median(t.runs.map((x) => x.cpu)).toFixed(3)} ms/req [${t.runs.map((x) => x.cpu.toFixed(3)).join(" ")}]  rps/js ${ratio.toFixed(2)}`);
+  console.log(`${t.name.padEnd(22)} rps ${median(t.runs.map((x) => x.rps)).toFixed(0).padStart(6)}  cpu ${median(t.runs.map((x) => x.cpu)).toFixed(3)} ms/req [${t.runs.map((x) => x.cpu.toFixed(3)).join(" ")}]  rps/js ${ratio(t, js)}  rps/js-kv ${ratio(t, jsKv)}`);
 }
 for (const mf of mfs) await mf.dispose();
