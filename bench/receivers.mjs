@@ -208,11 +208,12 @@ function wrk(url, pid) {
     const m = new RegExp(`\\s${q}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
     return m ? toMs(m[1], m[2]) : NaN;
   };
+  const avg = /Latency\s+([\d.]+)(us|ms|s)/.exec(out);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors:.*/.exec(out)?.[0] ?? "";
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const cpuPerRequestMs = pid && requests > 0 ? (cpuMs(pid) - cpuBefore) / requests : NaN;
-  return { rps, p50: p(50), p99: p(99), non2xx, errors, requests, cpuPerRequestMs, cpuBefore };
+  return { rps, p50: p(50), p99: p(99), meanLatency: avg ? toMs(avg[1], avg[2]) : NaN, non2xx, errors, requests, cpuPerRequestMs, cpuBefore };
 }
 
 /**

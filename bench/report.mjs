@@ -102,6 +102,13 @@ if (receivers) {
       const id = `pipehook-${kind}-1read`;
       if (T[id]?.rps) L.push(`- with the view memo off (\`DELIVERY_CACHE_MS=0\`, one KV read per delivery), ${kind}: ${ratio(id, `adnanh-${kind}`).text} adnanh/webhook's, ${ratio(id, "js-worker").text} the minimal JS Worker's; p99 ${T[id].p99.median.toFixed(1)} ms`);
     }
+    // Little's law for a closed loop: with one request in flight per connection, the mean latency
+    // is at most connections ÷ req/s. wrk's own mean is checked against that bound, per run.
+    const over = Object.entries(T).map(([id, t]) => [id, median(t.runs.map((r) => r.meanLatency / ((1000 * receivers.connections) / r.rps)).filter(Number.isFinite))]).filter(([, v]) => Number.isFinite(v));
+    if (over.length) {
+      const vs = over.map(([, v]) => v);
+      L.push(`- wrk's latency statistics are not consistent with its own request rate: with one request in flight on each of its ${receivers.connections} connections, the mean latency cannot exceed ${receivers.connections} ÷ req/s (Little's law), yet wrk's mean was ${x(Math.min(...vs))}–${x(Math.max(...vs))} that bound across targets (median of runs; pipehook filtered ${x(over.find(([id]) => id === "pipehook-filtered")?.[1] ?? NaN)}, the minimal JS Worker ${x(over.find(([id]) => id === "js-worker")?.[1] ?? NaN)}). Its p99 is reported as wrk gives it; read it loosely, and the req/s and CPU columns as the measurements.`);
+    }
     const j99 = T["js-worker"]?.p99, p99 = T["pipehook-filtered"]?.p99;
     if (j99 && p99) L.push(`- p99 swings widely from round to round for every Worker (the minimal JS Worker ${j99.min.toFixed(0)}–${j99.max.toFixed(0)} ms, pipehook filtered ${p99.min.toFixed(0)}–${p99.max.toFixed(0)} ms): workerd serves all connections from one thread, on cores shared with wrk and other jobs; the medians of req/s and CPU are steadier.`);
     const jsA = ratio("js-worker", "adnanh-filtered");
