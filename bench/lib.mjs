@@ -113,8 +113,8 @@ export async function busyShare(ms) {
 
 /**
  * Waits (at most `limitMs`) until the machine is quiet: a run that follows one whose server is
- * still busy (the KV simulator finishing its writes, a command adnanh/webhook started) would
- * otherwise share the cores with it. Returns how long it waited and the busy share it began at.
+ * still busy would otherwise share the cores with it (adnanh/webhook's accepted commands ran on
+ * for about 6 s after each 8 s run). Returns how long it waited and the busy share it began at.
  */
 export async function quiet({ below = 0.1, limitMs = 5000 } = {}) {
   const t0 = Date.now();
