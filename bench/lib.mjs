@@ -114,12 +114,11 @@ export async function busyShare(ms) {
 /**
  * Waits (at most `limitMs`) until the machine is quiet: a run that follows one whose server is
  * still busy would otherwise share the cores with it (adnanh/webhook's accepted commands ran on
- * for about 6 s after each 8 s run). Returns how long it waited and the busy share it began at.
+ * for about 6 s after each 8 s run). Returns how long it waited.
  */
 export async function quiet({ below = 0.1, limitMs = 5000 } = {}) {
   const t0 = Date.now();
-  const first = await busyShare(200);
-  let busy = first;
+  let busy = await busyShare(200);
   while (!(busy < below) && Number.isFinite(busy) && Date.now() - t0 < limitMs) busy = await busyShare(200);
-  return { waitedMs: Date.now() - t0, busyAtStart: first };
+  return { waitedMs: Date.now() - t0 };
 }

@@ -223,13 +223,14 @@ function wrk(url, pid) {
  * that CPU (the server and its reaped children).
  */
 async function measured(t) {
-  const before = await quiet({ below: calm });
+  // Every run starts quiet: the one before it waited until the machine was (the first follows
+  // the baseline's own quiet second).
   const { cpuBefore, ...run } = wrk(t.url, t.pid);
   const after = await quiet({ below: calm, limitMs: 30000 });
   // quiet() ends with one quiet sample of 200 ms: the work left is the time before it.
   const drainMs = Math.max(0, after.waitedMs - 200);
   const cpuWithDrainMs = t.pid && run.requests > 0 ? (cpuMs(t.pid) - cpuBefore) / run.requests : NaN;
-  return { ...run, busyBefore: before.busyAtStart, drainMs, sustainedRps: run.requests / (DURATION + drainMs / 1000), cpuWithDrainMs };
+  return { ...run, drainMs, sustainedRps: run.requests / (DURATION + drainMs / 1000), cpuWithDrainMs };
 }
 
 /**
