@@ -10,7 +10,14 @@
 // floors show whose cost is whose: a JS Worker that only reads the body and answers, and
 // pipehook's Worker answering a URL without a token on its general way (a Rust task, the body
 // read and a JSON answer, no webhook); a delivery whose webhook is in the isolate's memo is
-// decided without a Rust task (worker/src/delivery.rs), so that floor is not under it.
+// decided without a Rust task (worker/src/delivery.rs), so that floor is not under it. Two
+// bounds show what no Worker can beat here: one that only reads and signs (the least a Worker
+// that checks signatures does), and one that only reads and writes once to KV (the least a
+// Worker that stores what it starts does).
+//
+// Latency: after each wrk run, oha runs on the same target for a few seconds and times every
+// request. wrk's own latency statistics break Little's law on this machine (its mean exceeds
+// connections ÷ req/s; wg/wrk#114, #438), so p50/p99 come from oha, and wrk gives req/s and CPU.
 //
 // CPU per request (goal 3): workerd's own clock stands still while a Worker runs, so the
 // CPU is measured from outside: the server process's utime + stime (/proc/<pid>/stat)
@@ -34,6 +41,7 @@ const DURATION = Number(process.env.BENCH_WRK_SECONDS ?? (quick ? 3 : 8));
 // Five rounds: the median of three has moved by a third between consecutive runs (0.67× and
 // 1.01× the JS Worker in earlier sessions).
 const ROUNDS = Number(process.env.BENCH_WRK_ROUNDS ?? (quick ? 1 : 5));
+const OHA_SECONDS = Number(process.env.BENCH_OHA_SECONDS ?? (quick ? 2 : 3));
 const all = payloads();
 const push = all[0];
 mkdirSync(DATA, { recursive: true });
@@ -42,6 +50,7 @@ writeFileSync(bodyFile, push.body);
 const sig = sign(push.body);
 const result = { duration: DURATION, rounds: ROUNDS, connections: 10, threads: 2, targets: {}, notes: [] };
 const stops = [];
+const hasOha = have("oha");
 /** Busy share of the cores under which the machine counts as quiet (set from its load at the start). */
 let calm = 0.1;
 
@@ -128,6 +137,22 @@ async function startMinimalKvWorker() {
   const body = await (await post(started.url)).json();
   if (body.outcome !== "accepted" || !body.pipelineExecutionId) throw new Error("the minimal JS Worker with KV did not accept and store");
   return [{ id: "js-worker-kv", label: "minimal JS Worker + one KV write per accepted delivery (its execution record), Miniflare", ...started }];
+}
+
+/**
+ * Lower bounds under this harness: the least a Worker can do and still check a GitHub signature
+ * (read, sign with Web Crypto, compare, answer with no body), and the least it can do and still
+ * store what it starts (read, one KV write, answer). Their req/s bounds what any Worker can reach.
+ */
+async function startBoundWorkers() {
+  const sign = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/sign-worker.js") });
+  if ((await post(sign.url)).status !== 204) throw new Error("the signing Worker did not verify the delivery");
+  const write = await startMiniflare({ scriptPath: path.join(ROOT, "bench/peers/write-worker.js"), kvNamespaces: ["KV"] });
+  if ((await post(write.url)).status !== 204) throw new Error("the writing Worker did not store");
+  return [
+    { id: "sign-worker", label: "bound: a Worker that reads the body, signs it with Web Crypto and compares (no parse, no filters, empty answer), Miniflare", ...sign },
+    { id: "write-worker", label: "bound: a Worker that reads the body and writes once to KV (no signature, no parse, empty answer), Miniflare", ...write },
+  ];
 }
 
 /** The runtime's own floor per request: a Worker that reads the body and answers. */
@@ -217,6 +242,24 @@ function wrk(url, pid) {
 }
 
 /**
+ * Latency as oha measures it: every request timed on its own (wrk's own statistics break
+ * Little's law here, wg/wrk#114 and #438). A shorter run after the wrk run, on the same target.
+ */
+function oha(url) {
+  if (!hasOha) return null;
+  const r = spawnSync("oha", ["-z", `${OHA_SECONDS}s`, "-c", "10", "--no-tui", "--output-format", "json", "-m", "POST", "-D", bodyFile,
+    "-H", `x-hub-signature-256: ${sig}`, "-H", "x-github-event: push", "-H", "content-type: application/json", url],
+  { encoding: "utf8", maxBuffer: 1 << 26, timeout: (OHA_SECONDS + 30) * 1000 });
+  try {
+    const j = JSON.parse(r.stdout);
+    const p = j.latencyPercentiles, ms = (v) => (typeof v === "number" ? v * 1000 : NaN);
+    return { rps: j.summary.requestsPerSec, mean: ms(j.summary.average), p50: ms(p.p50), p99: ms(p.p99), p999: ms(p["p99.9"]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A run and the work it left behind: adnanh/webhook answers before the command it starts has
  * run, so its commands go on after wrk stops (and would run into the next target's time). The
  * run ends when the machine is quiet again; `sustainedRps` counts that time, `cpuWithDrainMs`
@@ -230,7 +273,9 @@ async function measured(t) {
   // quiet() ends with one quiet sample of 200 ms: the work left is the time before it.
   const drainMs = Math.max(0, after.waitedMs - 200);
   const cpuWithDrainMs = t.pid && run.requests > 0 ? (cpuMs(t.pid) - cpuBefore) / run.requests : NaN;
-  return { ...run, drainMs, sustainedRps: run.requests / (DURATION + drainMs / 1000), cpuWithDrainMs };
+  const latency = oha(t.url);
+  if (latency) await quiet({ below: calm, limitMs: 30000 });
+  return { ...run, drainMs, sustainedRps: run.requests / (DURATION + drainMs / 1000), cpuWithDrainMs, latency };
 }
 
 /**
@@ -295,7 +340,8 @@ async function main() {
   } else {
     const targets = [];
     const only = process.env.BENCH_RECEIVERS?.split(/[ ,]+/);
-    for (const start of [startAdnanh, startNullWorker, startMinimalWorker, startMinimalKvWorker, startPipehook, startPipehookWorkerOneRead, startThroughEntry]) {
+    if (!hasOha) result.notes.push("oha not installed (cargo install oha): p99 is wrk's own, whose statistics break Little's law");
+    for (const start of [startAdnanh, startNullWorker, startBoundWorkers, startMinimalWorker, startMinimalKvWorker, startPipehook, startPipehookWorkerOneRead, startThroughEntry]) {
       try {
         const t = await start();
         if (Array.isArray(t)) targets.push(...t);
@@ -316,7 +362,8 @@ async function main() {
         const t = targets[(r + k) % targets.length];
         const run = await measured(t);
         result.targets[t.id].runs.push(run);
-        console.log(`${t.id.padEnd(18)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  CPU ${run.cpuPerRequestMs.toFixed(3)} ms/req  busy after ${run.drainMs} ms${run.non2xx ? `  NON-2XX ${run.non2xx}` : ""} ${run.errors}`);
+        const lat = run.latency ? `  oha p50 ${run.latency.p50.toFixed(2)} ms p99 ${run.latency.p99.toFixed(2)} ms` : "";
+        console.log(`${t.id.padEnd(18)} ${run.rps.toFixed(0).padStart(7)} req/s  wrk p99 ${run.p99} ms${lat}  CPU ${run.cpuPerRequestMs.toFixed(3)} ms/req  busy after ${run.drainMs} ms${run.non2xx ? `  NON-2XX ${run.non2xx}` : ""} ${run.errors}`);
       }
     }
     const stats = (v) => ({ median: median(v), min: min(v), max: max(v) });
@@ -325,11 +372,19 @@ async function main() {
       const drained = t.runs.map((r) => r.cpuWithDrainMs).filter(Number.isFinite);
       Object.assign(t, { rps: stats(rps), p99: stats(p99), cpuPerRequestMs: cpu.length ? stats(cpu) : null, non2xx: t.runs.reduce((a, r) => a + r.non2xx, 0),
         drainMs: stats(t.runs.map((r) => r.drainMs)), sustainedRps: stats(t.runs.map((r) => r.sustainedRps)), cpuWithDrainMs: drained.length ? stats(drained) : null });
+      const timed = t.runs.map((r) => r.latency).filter(Boolean);
+      if (timed.length) {
+        // Little's law, per run: oha's mean over connections ÷ its own req/s (1 when consistent).
+        const law = timed.map((l) => l.mean / ((1000 * result.connections) / l.rps)).filter(Number.isFinite);
+        t.latency = { p50: stats(timed.map((l) => l.p50)), p99: stats(timed.map((l) => l.p99)), p999: stats(timed.map((l) => l.p999)), meanOverBound: law.length ? stats(law) : null };
+      }
     }
     // Ratios of req/s per round (every target ran once in each), then their median.
     result.ratios = {};
     const T = result.targets;
-    const pairs = [["pipehook-accepted", "js-worker-kv"], ["js-worker-kv", "js-worker"], ["js-worker-kv", "adnanh-accepted"]];
+    const pairs = [["pipehook-accepted", "js-worker-kv"], ["js-worker-kv", "js-worker"], ["js-worker-kv", "adnanh-accepted"],
+      ["sign-worker", "adnanh-filtered"], ["sign-worker", "js-worker"], ["pipehook-filtered", "sign-worker"],
+      ["write-worker", "adnanh-accepted"], ["write-worker", "js-worker"], ["pipehook-accepted", "write-worker"]];
     for (const a of Object.keys(T).filter((id) => id.startsWith("pipehook-") && id !== "pipehook-unknown")) {
       const kind = a.includes("accepted") ? "accepted" : "filtered";
       pairs.push([a, `adnanh-${kind}`], [a, a.endsWith("-entry") ? "js-worker-entry" : "js-worker"]);

@@ -25,6 +25,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   else sudo -n apt-get install -y "${missing[@]}" >/dev/null || echo "[bench] cannot install ${missing[*]}: those peers will be reported as not measured"; fi
 fi
 
+# oha times every request (p50/p99); wrk's own latency statistics are not used (bench/receivers.mjs).
+if ! skip receivers && ! command -v oha >/dev/null; then
+  step "installing oha 1.16.0 (cargo install; about 6 minutes, once)"
+  cargo install oha --version 1.16.0 --locked --quiet || echo "[bench] cannot install oha: p99 will be wrk's own"
+fi
+
 if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
   step "building the npm package (npm run build)"
   bash scripts/build-wasm.sh

@@ -5,7 +5,8 @@
 // null Worker with ONLY=js,null), wrk rounds interleaved in rotating order (ROUNDS, SECS); prints
 // median CPU per request of each workerd process and req/s, and each build's req/s ÷ the JS
 // Worker's per round (median). Used for bench/measured/worker-entry.json. ONLY picks targets:
-// null, js, js-kv (the JS Worker that writes once per delivery), <name>-filtered,
+// null, js, js-kv (the JS Worker that writes once per delivery), sign (reads and signs only),
+// write (reads and writes once only), <name>-filtered,
 // <name>-accepted, <name>-unknown.
 import { spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync } from "node:fs";
@@ -28,6 +29,8 @@ async function start(scriptPath, extra = {}) {
 const targets = [];
 const only = process.env.ONLY?.split(",");
 for (const [name, file] of [["null", ROOT + "bench/peers/null-worker.js"], ["js", ROOT + "bench/peers/min-worker.js"]]) if (!only || only.includes(name)) targets.push({ name, ...(await start(file)) });
+if (only?.includes("sign")) targets.push({ name: "sign", ...(await start(ROOT + "bench/peers/sign-worker.js")) });
+if (only?.includes("write")) targets.push({ name: "write", ...(await start(ROOT + "bench/peers/write-worker.js", { kvNamespaces: ["KV"] })) });
 if (only?.includes("js-kv")) targets.push({ name: "js-kv", ...(await start(ROOT + "bench/peers/min-worker-kv.js", { kvNamespaces: ["KV"] })) });
 for (const arg of process.argv.slice(2)) {
   const [name, file] = arg.split("=");
