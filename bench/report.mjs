@@ -99,7 +99,7 @@ if (receivers) {
     }
     const wA = ratio("write-worker", "adnanh-accepted"), wJ = ratio("write-worker", "js-worker"), pW = ratio("pipehook-accepted", "write-worker");
     if (Number.isFinite(wA.median)) {
-      const out = wA.median < 1.5 && wJ.median < 0.9 ? ": so both accepted goals are out of reach of any Worker that stores each accepted delivery in Miniflare's KV, pipehook's or another" : "";
+      const out = wA.median < 1.5 && wJ.median < 0.9 ? ": so both accepted goals are out of reach of any Worker that stores each accepted delivery with a KV write of its own under Miniflare, pipehook's or another (in workerd a write cannot be shared between requests: README)" : "";
       L.push(`- the least a Worker that stores what it starts can do (read the body, write once to KV, answer with no body; no signature, no parse) reaches ${wA.text} adnanh/webhook's accepted req/s and ${wJ.text} the minimal JS Worker's, at ${cpu("write-worker")?.toFixed(2)} ms of CPU per request${out}. pipehook accepted, which also verifies, decides and writes the execution record, reaches ${pW.text} of that bound.`);
     }
     const aa = T["adnanh-accepted"], sus = receivers.ratios?.["pipehook-accepted/adnanh-accepted:sustained"];
@@ -119,7 +119,7 @@ if (receivers) {
       if (T[id]?.rps) L.push(`- with the view memo off (\`DELIVERY_CACHE_MS=0\`, one KV read per delivery), ${kind}: ${ratio(id, `adnanh-${kind}`).text} adnanh/webhook's, ${ratio(id, "js-worker").text} the minimal JS Worker's; p99 ${p99(id).median.toFixed(1)} ms`);
     }
     // Little's law for a closed loop: with one request in flight per connection, the mean latency
-    // is at most connections ÷ req/s. wrk's own mean is checked against that bound, per run.
+    // is at most connections ÷ req/s. wrk's own mean and oha's are checked against that bound, per run.
     const over = Object.entries(T).map(([id, t]) => [id, median(t.runs.map((r) => r.meanLatency / ((1000 * receivers.connections) / r.rps)).filter(Number.isFinite))]).filter(([, v]) => Number.isFinite(v));
     if (over.length) {
       const vs = over.map(([, v]) => v);
