@@ -6,7 +6,8 @@
 // median CPU per request of each workerd process and req/s, and each build's req/s ÷ the JS
 // Worker's per round (median). Used for bench/measured/worker-entry.json. ONLY picks targets:
 // null, js, js-kv (the JS Worker that writes once per delivery), sign (reads and signs only),
-// write (reads and writes once only), <name>-filtered,
+// sign-short and sign-trace (the same, answering a short JSON body or pipehook's filtered
+// answer: bench/peers/sign-answer-worker.js), write (reads and writes once only), <name>-filtered,
 // <name>-accepted, <name>-unknown.
 import { spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync } from "node:fs";
@@ -30,6 +31,7 @@ const targets = [];
 const only = process.env.ONLY?.split(",");
 for (const [name, file] of [["null", ROOT + "bench/peers/null-worker.js"], ["js", ROOT + "bench/peers/min-worker.js"]]) if (!only || only.includes(name)) targets.push({ name, ...(await start(file)) });
 if (only?.includes("sign")) targets.push({ name: "sign", ...(await start(ROOT + "bench/peers/sign-worker.js")) });
+for (const answer of ["short", "trace"]) if (only?.includes(`sign-${answer}`)) targets.push({ name: `sign-${answer}`, ...(await start(ROOT + "bench/peers/sign-answer-worker.js", { bindings: { ANSWER: answer } })) });
 if (only?.includes("write")) targets.push({ name: "write", ...(await start(ROOT + "bench/peers/write-worker.js", { kvNamespaces: ["KV"] })) });
 if (only?.includes("js-kv")) targets.push({ name: "js-kv", ...(await start(ROOT + "bench/peers/min-worker-kv.js", { kvNamespaces: ["KV"] })) });
 for (const arg of process.argv.slice(2)) {

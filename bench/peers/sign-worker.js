@@ -6,12 +6,16 @@ let keyPromise;
 const key = () =>
   (keyPromise ??= crypto.subtle.importKey("raw", new TextEncoder().encode(SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]));
 
+/** Whether the request's body carries a valid GitHub SHA-256 signature. */
+export async function verified(request) {
+  const body = await request.arrayBuffer();
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key(), body));
+  const hex = Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+  return request.headers.get("x-hub-signature-256") === `sha256=${hex}`;
+}
+
 export default {
   async fetch(request) {
-    const body = await request.arrayBuffer();
-    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key(), body));
-    const hex = Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
-    const ok = request.headers.get("x-hub-signature-256") === `sha256=${hex}`;
-    return new Response(null, { status: ok ? 204 : 401 });
+    return new Response(null, { status: (await verified(request)) ? 204 : 401 });
   },
 };
