@@ -30,10 +30,15 @@ async function start(scriptPath, extra = {}) {
 const targets = [];
 const only = process.env.ONLY?.split(",");
 for (const [name, file] of [["null", ROOT + "bench/peers/null-worker.js"], ["js", ROOT + "bench/peers/min-worker.js"]]) if (!only || only.includes(name)) targets.push({ name, ...(await start(file)) });
-if (only?.includes("sign")) targets.push({ name: "sign", ...(await start(ROOT + "bench/peers/sign-worker.js")) });
-for (const answer of ["short", "trace"]) if (only?.includes(`sign-${answer}`)) targets.push({ name: `sign-${answer}`, ...(await start(ROOT + "bench/peers/sign-answer-worker.js", { bindings: { ANSWER: answer } })) });
-if (only?.includes("write")) targets.push({ name: "write", ...(await start(ROOT + "bench/peers/write-worker.js", { kvNamespaces: ["KV"] })) });
-if (only?.includes("js-kv")) targets.push({ name: "js-kv", ...(await start(ROOT + "bench/peers/min-worker-kv.js", { kvNamespaces: ["KV"] })) });
+/** Peers measured only when ONLY names them: [name, script, Miniflare options]. */
+const ON_REQUEST = [
+  ["sign", "sign-worker.js"],
+  ["sign-short", "sign-answer-worker.js", { bindings: { ANSWER: "short" } }],
+  ["sign-trace", "sign-answer-worker.js", { bindings: { ANSWER: "trace" } }],
+  ["write", "write-worker.js", { kvNamespaces: ["KV"] }],
+  ["js-kv", "min-worker-kv.js", { kvNamespaces: ["KV"] }],
+];
+for (const [name, file, extra] of ON_REQUEST) if (only?.includes(name)) targets.push({ name, ...(await start(ROOT + "bench/peers/" + file, extra)) });
 for (const arg of process.argv.slice(2)) {
   const [name, file] = arg.split("=");
   const { url, pid } = await start(file, { kvNamespaces: ["PIPEHOOK"], bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" } });
