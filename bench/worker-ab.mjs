@@ -8,9 +8,11 @@
 // null, js, js-kv (the JS Worker that writes once per delivery), sign (reads and signs only),
 // sign-short and sign-trace (the same, answering a short JSON body or pipehook's filtered
 // answer: bench/peers/sign-answer-worker.js), write (reads and writes once only), <name>-filtered,
-// <name>-accepted, <name>-unknown.
+// <name>-accepted, <name>-unknown. write-shm and js-kv-shm are write and js-kv with the KV
+// simulator's files (SQLite and blobs) on /dev/shm instead of the temporary directory's disk, as
+// is a build named with a `-shm` suffix (`cur-shm=worker/build/index.js`): what the disk costs.
 import { spawnSync } from "node:child_process";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { payloads, sign, median, ROOT, DATA, SECRET } from "./lib.mjs";
 import { cpuMs, startWorkerd } from "./workerd.mjs";
@@ -22,6 +24,13 @@ const bodyFile = path.join(DATA, "push-9KB.json");
 writeFileSync(bodyFile, push.body);
 const sig = sign(push.body);
 const mfs = [];
+/** A KV store of its own on tmpfs, for the `-shm` targets; removed at the end. */
+const shmDirs = [];
+const onShm = () => {
+  const dir = mkdtempSync("/dev/shm/pipehook-bench-kv-");
+  shmDirs.push(dir);
+  return { kvPersist: dir };
+};
 async function start(scriptPath, extra = {}) {
   const { mf, url, pid } = await startWorkerd({ scriptPath, ...extra });
   mfs.push(mf);
@@ -37,11 +46,15 @@ const ON_REQUEST = [
   ["sign-trace", "sign-answer-worker.js", { bindings: { ANSWER: "trace" } }],
   ["write", "write-worker.js", { kvNamespaces: ["KV"] }],
   ["js-kv", "min-worker-kv.js", { kvNamespaces: ["KV"] }],
+  ["write-shm", "write-worker.js", { kvNamespaces: ["KV"] }, onShm],
+  ["js-kv-shm", "min-worker-kv.js", { kvNamespaces: ["KV"] }, onShm],
 ];
-for (const [name, file, extra] of ON_REQUEST) if (only?.includes(name)) targets.push({ name, ...(await start(ROOT + "bench/peers/" + file, extra)) });
+for (const [name, file, extra, more] of ON_REQUEST) {
+  if (only?.includes(name)) targets.push({ name, ...(await start(ROOT + "bench/peers/" + file, { ...extra, ...more?.() })) });
+}
 for (const arg of process.argv.slice(2)) {
   const [name, file] = arg.split("=");
-  const { url, pid } = await start(file, { kvNamespaces: ["PIPEHOOK"], bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" } });
+  const { url, pid } = await start(file, { ...(name.endsWith("-shm") ? onShm() : {}), kvNamespaces: ["PIPEHOOK"], bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" } });
   const r = await callApi(url, "CreatePipeline", { pipeline: pipelineDeclaration("bench", { branch: "master" }) });
   if (r.status !== 200) throw new Error(r.text);
   const w = await callApi(url, "PutWebhook", { webhook: { name: "f", targetPipeline: "bench", targetAction: "Source",
@@ -73,3 +86,4 @@ for (const t of targets) {
   console.log(`${t.name.padEnd(22)} rps ${median(t.runs.map((x) => x.rps)).toFixed(0).padStart(6)}  cpu ${median(t.runs.map((x) => x.cpu)).toFixed(3)} ms/req [${t.runs.map((x) => x.cpu.toFixed(3)).join(" ")}]  rps/js ${ratio(t, js)}  rps/js-kv ${ratio(t, jsKv)}`);
 }
 for (const mf of mfs) await mf.dispose();
+for (const dir of shmDirs) rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ function hexBytes(hex) {
   return out;
 }
 
-/** The delivery's outcome ("accepted" or "filtered"), or the Response that refuses it. */
+/** The delivery's outcome ("accepted" or "filtered") and its payload, or the Response that refuses it. */
 export async function decide(request) {
   const sig = request.headers.get("x-hub-signature-256") ?? "";
   const given = sig.startsWith("sha256=") ? hexBytes(sig.slice(7)) : null;
@@ -29,12 +29,12 @@ export async function decide(request) {
     payload?.ref === "refs/heads/master" &&
     payload?.repository?.full_name === "Codertocat/Hello-World" &&
     payload?.sender?.login === "Codertocat";
-  return passed ? "accepted" : "filtered";
+  return { outcome: passed ? "accepted" : "filtered", payload };
 }
 
 export default {
   async fetch(request) {
-    const outcome = await decide(request);
-    return typeof outcome === "string" ? Response.json({ outcome }) : outcome;
+    const decided = await decide(request);
+    return decided instanceof Response ? decided : Response.json({ outcome: decided.outcome });
   },
 };
