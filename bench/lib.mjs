@@ -81,6 +81,11 @@ export function sign(body) {
   return "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex");
 }
 
+/** The headers a signed push delivery carries (bench/peers/post.lua sends the same to wrk). */
+export function pushHeaders(signature) {
+  return { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": signature };
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

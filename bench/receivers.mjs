@@ -33,8 +33,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { payloads, sign, median, min, max, quiet, busyShare, ROOT, OUT, DATA, SECRET } from "./lib.mjs";
-import { cpuMs, startWorkerd } from "./workerd.mjs";
+import { payloads, sign, pushHeaders, median, min, max, quiet, busyShare, ROOT, OUT, DATA, SECRET } from "./lib.mjs";
+import { cpuMs, startWorkerd, pipehookWebhooks, PIPEHOOK_BINDINGS } from "./workerd.mjs";
 
 const quick = process.env.BENCH_QUICK === "1";
 const DURATION = Number(process.env.BENCH_WRK_SECONDS ?? (quick ? 3 : 8));
@@ -69,8 +69,7 @@ async function waitFor(url, init, tries = 100) {
   throw new Error(`${url} did not come up`);
 }
 
-/** The headers every 9 KB delivery carries (post.lua sends the same to wrk). */
-const PUSH_HEADERS = { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": sig };
+const PUSH_HEADERS = pushHeaders(sig);
 const post = (url) => fetch(url, { method: "POST", body: push.body, headers: PUSH_HEADERS });
 
 async function startAdnanh() {
@@ -166,30 +165,13 @@ async function startNullWorker() {
 async function startPipehookWorker({ suffix = "", label = "", vars = {}, filtered = true, accepted = true, note = !suffix, entry = false } = {}) {
   const script = path.join(ROOT, "worker/build/index.js");
   if (!existsSync(script)) return result.notes.push("pipehook Worker not built (worker/build/index.js missing): not measured");
-  const { callApi, pipelineDeclaration } = await import("../worker-tests/lib/worker.mjs");
   const { mf, url, pid, stop } = await startMiniflare({
     entry,
     scriptPath: script,
     kvNamespaces: ["PIPEHOOK"],
-    bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", ...vars },
+    bindings: { ...PIPEHOOK_BINDINGS, ...vars },
   });
-  const ok = (r, what) => {
-    if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.text}`);
-    return r.json;
-  };
-  ok(await callApi(url, "CreatePipeline", { pipeline: pipelineDeclaration("bench", { branch: "master" }) }), "CreatePipeline");
-  const put = async (name, ref) =>
-    ok(await callApi(url, "PutWebhook", { webhook: {
-      name, targetPipeline: "bench", targetAction: "Source",
-      filters: [
-        { jsonPath: "$.ref", matchEquals: ref },
-        { jsonPath: "$.repository.full_name", matchEquals: "Codertocat/Hello-World" },
-        { jsonPath: "$.sender.login", matchEquals: "Codertocat" },
-      ],
-      authentication: "GITHUB_HMAC", authenticationConfiguration: { SecretToken: SECRET },
-    } }), "PutWebhook").webhook.url.replace(/^https?:\/\/[^/]+/, url);
-  const accept = await put("bench-accept", "refs/heads/{Branch}");
-  const filter = await put("bench-filter", "refs/heads/other");
+  const { accepted: accept, filtered: filter } = await pipehookWebhooks(url);
   const a = await post(accept), f = await post(filter);
   if (note) result.notes.push(`pipehook Worker: accepted answers ${a.status} ${(await a.text()).slice(0, 120)}; filtered ${f.status} ${(await f.text()).slice(0, 120)}`);
   if (a.status !== 200 || f.status !== 200) throw new Error("pipehook Worker did not answer 200");

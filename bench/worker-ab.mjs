@@ -14,9 +14,8 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
-import { payloads, sign, median, ROOT, DATA, SECRET } from "./lib.mjs";
-import { cpuMs, startWorkerd } from "./workerd.mjs";
-import { callApi, pipelineDeclaration } from "../worker-tests/lib/worker.mjs";
+import { payloads, sign, pushHeaders, median, ROOT, DATA } from "./lib.mjs";
+import { cpuMs, startWorkerd, pipehookWebhooks, PIPEHOOK_BINDINGS } from "./workerd.mjs";
 const SECS = Number(process.env.SECS ?? 5), ROUNDS = Number(process.env.ROUNDS ?? 6);
 const push = payloads()[0];
 mkdirSync(DATA, { recursive: true });
@@ -54,23 +53,13 @@ for (const [name, file, extra, more] of ON_REQUEST) {
 }
 for (const arg of process.argv.slice(2)) {
   const [name, file] = arg.split("=");
-  const { url, pid } = await start(file, { ...(name.endsWith("-shm") ? onShm() : {}), kvNamespaces: ["PIPEHOOK"], bindings: { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" } });
-  const r = await callApi(url, "CreatePipeline", { pipeline: pipelineDeclaration("bench", { branch: "master" }) });
-  if (r.status !== 200) throw new Error(r.text);
-  const w = await callApi(url, "PutWebhook", { webhook: { name: "f", targetPipeline: "bench", targetAction: "Source",
-    filters: [{ jsonPath: "$.ref", matchEquals: "refs/heads/other" }, { jsonPath: "$.repository.full_name", matchEquals: "Codertocat/Hello-World" }, { jsonPath: "$.sender.login", matchEquals: "Codertocat" }],
-    authentication: "GITHUB_HMAC", authenticationConfiguration: { SecretToken: SECRET } } });
-  const hook = w.json.webhook.url.replace(/^https?:\/\/[^/]+/, url);
-  const check = await fetch(hook, { method: "POST", body: push.body, headers: { "x-github-event": "push", "x-hub-signature-256": sig } });
+  const { url, pid } = await start(file, { ...(name.endsWith("-shm") ? onShm() : {}), kvNamespaces: ["PIPEHOOK"], bindings: PIPEHOOK_BINDINGS });
+  const { filtered: hook, accepted } = await pipehookWebhooks(url);
+  const check = await fetch(hook, { method: "POST", body: push.body, headers: pushHeaders(sig) });
   console.log(name, check.status, (await check.text()).slice(0, 80));
   if (!only || only.includes(name + "-unknown")) targets.push({ name: name + "-unknown", url: url + "/trigger?t=nope&v=1", pid });
   if (!only || only.includes(name + "-filtered")) targets.push({ name: name + "-filtered", url: hook, pid });
-  if (only?.includes(name + "-accepted")) {
-    const a = await callApi(url, "PutWebhook", { webhook: { name: "a", targetPipeline: "bench", targetAction: "Source",
-      filters: [{ jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" }],
-      authentication: "GITHUB_HMAC", authenticationConfiguration: { SecretToken: SECRET } } });
-    targets.push({ name: name + "-accepted", url: a.json.webhook.url.replace(/^https?:\/\/[^/]+/, url), pid });
-  }
+  if (only?.includes(name + "-accepted")) targets.push({ name: name + "-accepted", url: accepted, pid });
 }
 function wrk(t) {
   const c0 = cpuMs(t.pid);

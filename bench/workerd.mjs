@@ -4,6 +4,8 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { Miniflare } from "miniflare";
+import { callApi, pipelineDeclaration } from "../worker-tests/lib/worker.mjs";
+import { SECRET } from "./lib.mjs";
 
 const TICK_MS = 1000 / Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
 
@@ -66,4 +68,32 @@ export async function startWorkerd({ entry = false, ...options }) {
   // The workerd this instance started: the one child that was not there before.
   const pid = children("workerd").find((p) => !before.has(p));
   return { mf, url: url.href.replace(/\/$/, ""), pid };
+}
+
+/** The bindings a pipehook Worker under benchmark runs with (the test credentials, `test`/`test`). */
+export const PIPEHOOK_BINDINGS = { AWS_REGION: "us-east-1", AWS_ACCOUNT_ID: "123456789012", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" };
+
+/**
+ * Registers the benchmark's pipeline and its two webhooks on the pipehook Worker at `url`, both
+ * with the same three value rules: `bench-filter`, whose `$.ref` rule the 9 KB push fails
+ * (filtered, no write), and `bench-accept`, which it passes (accepted, execution stored). Their
+ * delivery URLs, on `url`.
+ */
+export async function pipehookWebhooks(url) {
+  const ok = (r, what) => {
+    if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.text}`);
+    return r.json;
+  };
+  ok(await callApi(url, "CreatePipeline", { pipeline: pipelineDeclaration("bench", { branch: "master" }) }), "CreatePipeline");
+  const put = async (name, ref) =>
+    ok(await callApi(url, "PutWebhook", { webhook: {
+      name, targetPipeline: "bench", targetAction: "Source",
+      filters: [
+        { jsonPath: "$.ref", matchEquals: ref },
+        { jsonPath: "$.repository.full_name", matchEquals: "Codertocat/Hello-World" },
+        { jsonPath: "$.sender.login", matchEquals: "Codertocat" },
+      ],
+      authentication: "GITHUB_HMAC", authenticationConfiguration: { SecretToken: SECRET },
+    } }), "PutWebhook").webhook.url.replace(/^https?:\/\/[^/]+/, url);
+  return { accepted: await put("bench-accept", "refs/heads/{Branch}"), filtered: await put("bench-filter", "refs/heads/other") };
 }
