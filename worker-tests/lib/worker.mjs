@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { sign } from "@octokit/webhooks-methods";
+import { injectFaults, rawKvNamespace } from "./faults.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "..", "..");
@@ -23,9 +24,11 @@ export const SECRET_MARKER = "phk-secret-";
 /**
  * `vars`: extra bindings, e.g. `{ DELIVERY_CACHE_MS: "0" }`. `script`: another entry
  * module (inside the repository) that imports the built Worker, for tests of the entry itself.
+ * `faults`: bindings to wrap for fault injection, e.g. `{ kv: ["PIPEHOOK"] }` (lib/faults.mjs);
+ * the result's `faults` then controls them.
  */
-export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js" } = {}) {
-  const mf = new Miniflare({
+export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js", faults = null } = {}) {
+  const worker = {
     modules: true,
     scriptPath: path.join(repoRoot, script),
     modulesRoot: repoRoot,
@@ -35,7 +38,6 @@ export async function startWorker({ persist = false, vars = {}, script = "worker
     ],
     compatibilityDate: "2026-04-01",
     kvNamespaces: ["PIPEHOOK"],
-    kvPersist: persist,
     bindings: {
       AWS_REGION: REGION,
       AWS_ACCOUNT_ID: ACCOUNT,
@@ -48,15 +50,17 @@ export async function startWorker({ persist = false, vars = {}, script = "worker
       binding: "ASSETS",
       routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
     },
-    host: "127.0.0.1",
-    port: 0,
-  });
+  };
+  const shared = { kvPersist: persist, host: "127.0.0.1", port: 0 };
+  const injected = faults ? injectFaults(worker, faults) : null;
+  const mf = new Miniflare(injected ? { ...shared, workers: injected.workers } : { ...shared, ...worker });
   const upstream = await mf.ready;
-  const kv = await mf.getKVNamespace("PIPEHOOK");
+  const kv = await (injected?.workers[0].wrappedBindings.PIPEHOOK ? rawKvNamespace(mf, "PIPEHOOK") : mf.getKVNamespace("PIPEHOOK"));
   const proxy = await startProxy(upstream);
   return {
     mf,
     kv,
+    faults: injected?.control,
     endpoint: proxy.url,
     responses: proxy.responses,
     async close() {

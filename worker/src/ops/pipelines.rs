@@ -51,7 +51,10 @@ pub async fn create_pipeline(ctx: &Ctx, input: Value) -> OpResult {
     } else {
         serde_json::from_value(tags).map_err(|e| ApiError::SerializationException(e.to_string()))?
     };
-    if ctx.store.pipeline(&name).await?.is_some() {
+    if let Some(existing) = ctx.store.pipeline(&name).await? {
+        // Perhaps a retry of a create that stored the pipeline and failed before its
+        // views (views.rs): the views are made to agree with the records first.
+        views::repair_pipeline(&ctx.store, &name, Some(&existing)).await?;
         return Err(ApiError::PipelineNameInUseException(format!(
             "A pipeline with the name '{name}' already exists in account '{}'",
             ctx.account
