@@ -20,6 +20,8 @@ export const ACCOUNT = "123456789012";
 export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 /** Every SecretToken the suite uses contains this marker, so a leak is easy to find. */
 export const SECRET_MARKER = "phk-secret-";
+/** Every GitHub OAuthToken in the suite's pipelines contains this one. */
+export const OAUTH_MARKER = "phk-oauth-";
 
 /**
  * `vars`: extra bindings, e.g. `{ DELIVERY_CACHE_MS: "0" }`. `script`: another entry
@@ -145,9 +147,9 @@ export function startProxy(upstream) {
   });
 }
 
-/** Response bodies that contain a SecretToken (by the suite's marker), or could not be read to tell. */
+/** Response bodies that contain a SecretToken or an OAuthToken (by the suite's markers), or could not be read to tell. */
 export function leaks(responses) {
-  return responses.filter((r) => r.body === null || r.body.includes(SECRET_MARKER));
+  return responses.filter((r) => r.body === null || r.body.includes(SECRET_MARKER) || r.body.includes(OAUTH_MARKER));
 }
 
 // --- a minimal SigV4 signer (node:crypto) for requests the SDKs will not make ---
@@ -220,7 +222,7 @@ export async function callApi(endpoint, operation, input, opts) {
 
 // --- fixtures ---
 
-export function pipelineDeclaration(name, { branch = "main", sourceAction = "Source" } = {}) {
+export function pipelineDeclaration(name, { branch = "main", sourceAction = "Source", oauthToken = `${OAUTH_MARKER}${name}` } = {}) {
   return {
     name,
     roleArn: `arn:aws:iam::${ACCOUNT}:role/pipehook-test`,
@@ -232,7 +234,7 @@ export function pipelineDeclaration(name, { branch = "main", sourceAction = "Sou
           {
             name: sourceAction,
             actionTypeId: { category: "Source", owner: "ThirdParty", provider: "GitHub", version: "1" },
-            configuration: { Owner: "Codertocat", Repo: "Hello-World", Branch: branch, OAuthToken: "****" },
+            configuration: { Owner: "Codertocat", Repo: "Hello-World", Branch: branch, OAuthToken: oauthToken },
             outputArtifacts: [{ name: "SourceOutput" }],
           },
         ],

@@ -73,7 +73,8 @@ pub fn snapshot(pipeline: Option<&PipelineRecord>, target_action: &str) -> Optio
     let configuration = declaration
         .as_ref()
         .and_then(|d| d.source_action(target_action))
-        .map(|a| a.configuration.clone())
+        // Its secret properties stay in the record: no filter may read them.
+        .map(pipehook::secrets::public_configuration)
         .unwrap_or_default();
     Some(PipelineSnapshot {
         incarnation: record.incarnation.clone(),
