@@ -139,7 +139,10 @@ export interface FilterTrace {
 
 export interface Decision {
   outcome: Outcome;
-  /** The HTTP status a receiver should answer: 200, 401, 403, 400 (or 413 for an oversized body). */
+  /**
+   * The HTTP status a receiver should answer: 200, 401, 403, 400 (or 413 for a body over 25 MB,
+   * or one of more than 1,000,000 JSON values under a rule with an indefinite path).
+   */
   status: number;
   /** One line saying why. */
   reason: string;

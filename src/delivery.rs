@@ -149,7 +149,7 @@ fn decide(
     }
     let payload = match parse_payload(plan, delivery.headers, delivery.body) {
         Ok(p) => p,
-        Err(why) => return Decision::refused(Outcome::Malformed, why),
+        Err((status, why)) => return Decision { status, ..Decision::refused(Outcome::Malformed, why) },
     };
     // A secret property (the GitHub action's OAuthToken) is no placeholder: a filter's
     // `expected` is shown to the sender, and a match would tell the sender the secret.
@@ -197,7 +197,11 @@ fn decide(
 /// GitHub sends JSON, or with content type `application/x-www-form-urlencoded`
 /// the JSON in the form's `payload` field. With a plan, the document is the pruned one
 /// [`ScanPlan::scan`] gives; a body the scan refuses is parsed by serde_json for the reason.
-fn parse_payload(plan: Option<&ScanPlan>, headers: &[(String, String)], body: &[u8]) -> Result<Value, String> {
+fn parse_payload(
+    plan: Option<&ScanPlan>,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<Value, (u16, String)> {
     let is_form = header(headers, CONTENT_TYPE).is_some_and(|ct| {
         ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
     });
@@ -205,17 +209,56 @@ fn parse_payload(plan: Option<&ScanPlan>, headers: &[(String, String)], body: &[
         let payload = form_urlencoded::parse(body)
             .find(|(k, _)| k == "payload")
             .map(|(_, v)| v.into_owned())
-            .ok_or("the form-encoded body has no 'payload' field")?;
-        if let Some(Ok(doc)) = plan.map(|p| p.scan(payload.as_bytes())) {
-            return Ok(doc);
-        }
-        serde_json::from_str(&payload).map_err(|e| format!("the 'payload' form field is not JSON: {e}"))
+            .ok_or((400, "the form-encoded body has no 'payload' field".to_string()))?;
+        parse_json(plan, payload.as_bytes(), "the 'payload' form field")
     } else {
-        if let Some(Ok(doc)) = plan.map(|p| p.scan(body)) {
-            return Ok(doc);
-        }
-        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))
+        parse_json(plan, body, "the body")
     }
+}
+
+/// The most JSON values a document is built from: a whole-document evaluation (a rule with an
+/// indefinite path) holds every value in memory, about 32 to 100 bytes each, and a Worker has
+/// 128 MB. GitHub's payloads hold thousands; 25 MB of `[0,0,0,…]` would hold 12 million.
+pub const MAX_DOCUMENT_VALUES: usize = 1_000_000;
+
+/// The scan's pruned document when the plan serves the rules, else the whole document, refused
+/// (413) rather than built when it would hold more than [`MAX_DOCUMENT_VALUES`].
+fn parse_json(plan: Option<&ScanPlan>, bytes: &[u8], what: &str) -> Result<Value, (u16, String)> {
+    if let Some(Ok(doc)) = plan.map(|p| p.scan(bytes)) {
+        return Ok(doc);
+    }
+    let values = values_at_most(bytes);
+    if values > MAX_DOCUMENT_VALUES {
+        return Err((
+            413,
+            format!("{what} holds up to {values} JSON values, more than the {MAX_DOCUMENT_VALUES} a rule with an indefinite path is evaluated on"),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| (400, format!("{what} is not JSON: {e}")))
+}
+
+/// An upper bound on the JSON values in `bytes`, without parsing: one, and one more per `,`,
+/// `[` and `{` outside strings.
+fn values_at_most(bytes: &[u8]) -> usize {
+    let (mut values, mut in_string, mut escaped) = (1usize, false, false);
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b',' | b'[' | b'{' => values += 1,
+                _ => {}
+            }
+        }
+    }
+    values
 }
 
 fn explain_failed_rule(index: usize, trace: &FilterTrace) -> String {

@@ -4,9 +4,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { Miniflare } from "miniflare";
+import { rawExchange } from "./lib/raw.mjs";
 import { callApi, pipelineDeclaration, repoRoot, signedApiRequest, startWorker } from "./lib/worker.mjs";
 
 let w;
@@ -109,34 +109,6 @@ describe("signed headers", () => {
     assert.equal(r.json.message, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   });
 });
-
-/** A raw HTTP/1.1 exchange, so that nothing on the client side normalises the request. */
-function rawExchange(port, text) {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, "127.0.0.1", () => s.write(text));
-    let reply = Buffer.alloc(0);
-    // Done at the end of the answer's body (Content-Length): workerd may keep the socket open.
-    const complete = () => {
-      const at = reply.indexOf("\r\n\r\n");
-      if (at < 0) return null;
-      const head = reply.subarray(0, at).toString("latin1");
-      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? NaN);
-      const body = reply.subarray(at + 4);
-      if (Number.isNaN(length) || body.length < length) return null;
-      return { status: Number(head.split(" ")[1]), body: body.subarray(0, length).toString("utf8") };
-    };
-    s.on("data", (c) => {
-      reply = Buffer.concat([reply, c]);
-      const done = complete();
-      if (done) {
-        s.destroy();
-        resolve(done);
-      }
-    });
-    s.on("end", () => resolve(complete() ?? { status: 0, body: reply.toString("utf8") }));
-    s.on("error", reject);
-  });
-}
 
 describe("request paths as workerd delivers them", () => {
   for (const target of ["/./", "/x/..", "/x/../", "/%2e/", "/./x/../."]) {

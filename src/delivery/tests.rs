@@ -299,3 +299,20 @@ fn delivery_secret_configuration_is_no_placeholder() {
     assert_eq!(d.filters[0].expected.as_deref(), Some("{OAuthToken}"));
     assert!(!serde_json::to_string(&d.filters[0].expected).unwrap().contains("ghp_"));
 }
+
+#[test]
+fn delivery_whole_document_over_the_value_bound_is_refused_413_unbuilt() {
+    let hook = webhook(json!([{"jsonPath": "$[*]", "matchEquals": "7"}]));
+    let body = format!("[{}]", vec!["7"; MAX_DOCUMENT_VALUES].join(",")).into_bytes();
+    let d = decide(&hook, &signed(&body), &body, &BTreeMap::new());
+    assert_eq!((d.outcome, d.status), (Outcome::Malformed, 413), "{}", d.reason);
+    assert!(d.reason.contains("indefinite path"), "{}", d.reason);
+    // Just under it, the document is built and decided; commas inside strings do not count.
+    let body = format!(r#"["{}",{}]"#, ",".repeat(100), vec!["7"; MAX_DOCUMENT_VALUES - 2].join(",")).into_bytes();
+    let d = decide(&hook, &signed(&body), &body, &BTreeMap::new());
+    assert_eq!(d.outcome, Outcome::Accepted, "{}", d.reason);
+    // A definite path needs no document: the scan decides the same body.
+    let definite = webhook(json!([{"jsonPath": "$[1]", "matchEquals": "7"}]));
+    let body = format!("[{}]", vec!["7"; 2 * MAX_DOCUMENT_VALUES].join(",")).into_bytes();
+    assert_eq!(decide(&definite, &signed(&body), &body, &BTreeMap::new()).outcome, Outcome::Accepted);
+}

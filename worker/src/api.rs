@@ -189,7 +189,8 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
 
         let target = req.headers().get("x-amz-target").ok().flatten().unwrap_or_default();
         let Some(operation) = target.strip_prefix(TARGET_PREFIX) else {
-            return Err(ApiError::UnknownOperationException(format!("Unknown operation '{target}'")));
+            let shown: String = target.chars().take(100).collect();
+            return Err(ApiError::UnknownOperationException(format!("Unknown operation '{shown}'")));
         };
         let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
             json!({})
@@ -244,7 +245,10 @@ async fn dispatch(ctx: &Ctx, operation: &str, input: Value) -> OpResult {
         "TagResource" => tags::tag_resource(ctx, input).await,
         "UntagResource" => tags::untag_resource(ctx, input).await,
         "ListTagsForResource" => tags::list_tags_for_resource(ctx, input).await,
-        other => Err(ApiError::UnknownOperationException(format!("Unknown operation '{other}'"))),
+        other => Err(ApiError::UnknownOperationException(format!(
+            "Unknown operation '{}'",
+            other.chars().take(100).collect::<String>()
+        ))),
     }
 }
 

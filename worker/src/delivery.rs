@@ -656,7 +656,7 @@ fn verdict(hot: &Hot, headers: &DeliveryHeaders, body: &[u8], macs: Option<&Prec
             403,
             json!({"outcome": "forbidden", "message": "The delivery's source address is not allowed."}),
         ),
-        Outcome::Malformed => answer(400, json!({"outcome": "malformed", "message": decision.reason})),
+        Outcome::Malformed => answer(decision.status, json!({"outcome": "malformed", "message": decision.reason})),
         Outcome::Filtered => filtered(&decision),
         Outcome::Accepted => return Answer::Store(decision),
     })

@@ -69,7 +69,7 @@ pub fn verify(
     let [key_id, scope_date, scope_region, scope_service, terminator] = scope[..] else {
         return Err(AuthError::IncompleteSignature(format!(
             "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{}'",
-            auth.credential
+            shown(auth.credential)
         )));
     };
     let Some(credential) = credentials.iter().find(|c| c.access_key_id == key_id) else {
@@ -77,7 +77,8 @@ pub fn verify(
     };
     if terminator != "aws4_request" {
         return Err(AuthError::InvalidSignature(format!(
-            "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
+            "Credential should be scoped with a valid terminator: 'aws4_request', not '{}'.",
+            shown(terminator)
         )));
     }
     if scope_service != service {
@@ -87,7 +88,8 @@ pub fn verify(
     }
     if scope_region != region {
         return Err(AuthError::InvalidSignature(format!(
-            "Credential should be scoped to a valid region, not '{scope_region}'."
+            "Credential should be scoped to a valid region, not '{}'.",
+            shown(scope_region)
         )));
     }
 
@@ -101,7 +103,8 @@ pub fn verify(
     };
     let Some(signed_at) = parse_amz_date(amz_date) else {
         return Err(AuthError::IncompleteSignature(format!(
-            "Date must be in ISO-8601 'basic format'. Got '{amz_date}'. See http://en.wikipedia.org/wiki/ISO_8601"
+            "Date must be in ISO-8601 'basic format'. Got '{}'. See http://en.wikipedia.org/wiki/ISO_8601",
+            shown(amz_date)
         )));
     };
     if amz_date.get(..8) != Some(scope_date) {
@@ -183,6 +186,15 @@ pub fn verify(
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
             .into(),
     ))
+}
+
+/// Request text repeated in a message, cut: an answer is never much larger than the AWS wording.
+fn shown(s: &str) -> String {
+    const MAX: usize = 64;
+    match s.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
 }
 
 /// The headers a request's time may come from, in the order AWS looks for them.
@@ -675,6 +687,18 @@ mod tests {
             assert_eq!(normalize_path(path), normalized, "{path}");
         }
         assert_eq!(canonical_uris("/example%20space/"), ["/example%2520space/", "/example%20space/"]);
+    }
+
+    #[test]
+    fn messages_repeat_at_most_64_characters_of_the_request() {
+        let mut h = example_headers(GOOD);
+        h[3].1 = format!("AWS4-HMAC-SHA256 Credential={}, SignedHeaders=host, Signature=00", "A".repeat(60_000));
+        let Err(AuthError::IncompleteSignature(m)) = check(&h, 0) else { panic!("not refused") };
+        assert!(m.len() < 300, "{}", m.len());
+        h[2].1 = "9".repeat(10_000);
+        h[3].1 = example_headers(GOOD)[3].1.clone();
+        let Err(AuthError::IncompleteSignature(m)) = check(&h, 0) else { panic!("not refused") };
+        assert!(m.len() < 300, "{}", m.len());
     }
 
     #[test]
