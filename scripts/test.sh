@@ -24,6 +24,7 @@ bash scripts/build-wasm.sh || { echo "build failed"; exit 1; }
 run "package tests (packed tarball)" bash scripts/test-pkg.sh
 run "Worker tests (workerd, KV, SDKs)" bash scripts/test-worker.sh
 run "browser tests (Chromium)" bash scripts/test-browser.sh
+run "fuzzing (cargo-fuzz, 20 s per target)" bash scripts/fuzz.sh 20
 
 step "summary"
 if [ ${#failed[@]} -gt 0 ]; then
