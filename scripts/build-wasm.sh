@@ -49,6 +49,13 @@ cmp -s "$OUT/pipehook.js" "$fallback/pipehook.js" || fail "the SIMD and fallback
 cp "$fallback/pipehook_bg.wasm" "$OUT/pipehook_nosimd_bg.wasm"
 
 cp js/api.js js/node.js js/web.js js/index.d.ts dist/
+
+step "bundling the template readers (js/formats/ with yaml and the Lezer HCL/JSON parsers) into dist/formats.js"
+# One self-contained file, so every runtime (and a page that loads dist/ as it is) needs no
+# resolver. @codemirror/language is stubbed: only codemirror-lang-hcl's parser is used.
+node_modules/.bin/esbuild js/formats/index.js --bundle --format=esm --platform=neutral --main-fields=module,main \
+  --alias:@codemirror/language=./js/formats/codemirror-language-stub.js \
+  --minify --legal-comments=eof --log-level=warning --outfile=dist/formats.js
 rm -f "$OUT/.gitignore"
 
 step "copying the web build to www/pkg/"
