@@ -111,8 +111,9 @@ class Context {
     this.props = childPath(r.path, "Properties");
   }
 
-  schema(path, message) {
-    this.problems.push({ type: SCHEMA_ERROR, path, message: `Properties validation failed for resource ${this.r.id || "(this resource)"} with message: ${message}` });
+  /** A schema problem; `onName` places a missing member at the name of the object it belongs in. */
+  schema(path, message, onName = /required key/.test(message)) {
+    this.problems.push({ type: SCHEMA_ERROR, path, message: `Properties validation failed for resource ${this.r.id || "(this resource)"} with message: ${message}`, onName });
   }
 
   deployTime(path, value, secret = false) {

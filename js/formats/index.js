@@ -78,19 +78,23 @@ function syntaxErrors(format, language, errors, source) {
  */
 export function checkTemplate(read, check, pipeline) {
   const { source } = read;
-  const at = (path, column) => (source ? source.locate(path, column) : undefined);
-  const problems = read.problems.map((p) => ({ ...p, location: p.location ?? at(p.path) }));
+  const at = (path, column, onName) => (source ? source.locate(path, column, onName) : undefined);
+  const problems = read.problems.map(({ onName, ...p }) => {
+    const location = p.location ?? at(p.path, undefined, onName);
+    return location ? { ...p, location } : p;
+  });
   const taken = new Set(problems.map((p) => p.path));
   for (const w of read.webhooks) {
     const target = w.pipeline ?? (pipeline && pipeline.name === w.input.webhook?.targetPipeline ? pipeline : undefined);
     const result = check(JSON.stringify(w.input), target === undefined ? undefined : JSON.stringify(target));
     for (const p of result.problems) {
-      const path = p.path === "pipeline" || p.path.startsWith("pipeline.") ? w.pipelinePath ?? p.path : w.mapPath(p.path);
+      const mapped = p.path === "pipeline" || p.path.startsWith("pipeline.") ? w.pipelinePath ?? p.path : w.mapPath(p.path);
+      const { path, onName } = typeof mapped === "string" ? { path: mapped } : mapped;
       if (taken.has(path)) continue; // the template's own check already said it
       const problem = { type: p.type, message: p.message, path, memberPath: p.path };
       if (w.resource) problem.resource = w.resource;
       if (p.column !== undefined) problem.column = p.column;
-      const location = at(path, p.column);
+      const location = at(path, p.column, onName);
       if (location) problem.location = location;
       problems.push(problem);
     }

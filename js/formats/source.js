@@ -7,7 +7,7 @@
 /** `parent.key` for a member name that reads as an identifier, `parent["key"]` otherwise, `parent[3]` for an index. */
 export function childPath(parent, key) {
   if (typeof key === "number") return `${parent}[${key}]`;
-  if (/^[A-Za-z_][\w:-]*$/.test(key)) return parent ? `${parent}.${key}` : key;
+  if (/^[A-Za-z_][\w-]*$/.test(key)) return parent ? `${parent}.${key}` : key;
   return `${parent}[${JSON.stringify(key)}]`;
 }
 
@@ -40,10 +40,12 @@ export class SourceMap {
   /**
    * The location of the value at `path`; for a path the text lacks (a missing member), the name
    * of its nearest ancestor that is there. `column` (1-based, within a string value) narrows it
-   * to the rest of the string from that character.
+   * to the rest of the string from that character; `onName` points at the member's name instead
+   * of its value (a problem with a map key, or a member missing inside an object).
    */
-  locate(path, column) {
+  locate(path, column, onName = false) {
     const span = this.spans.get(path);
+    if (span && onName && span.keyFrom !== undefined) return this.location(span.keyFrom, span.keyTo);
     if (span) {
       if (column !== undefined && span.style) {
         const from = stringOffset(this.text, span, column);

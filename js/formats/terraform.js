@@ -134,7 +134,8 @@ class Context {
   }
 
   error(path, summary, detail) {
-    this.problems.push({ type: ERROR, path, message: `${summary}: ${detail}` });
+    // A missing argument or block is placed at the block's header.
+    this.problems.push({ type: ERROR, path, message: `${summary}: ${detail}`, onName: /^(Missing|Insufficient)/.test(summary) });
   }
 
   deployTime(path, value, secret = false) {

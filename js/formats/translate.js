@@ -62,12 +62,13 @@ function standInConfiguration(authentication) {
 /**
  * A function from the core's member paths (`webhook.filters[0].jsonPath`, `tags[1].key`) to
  * paths in the user's file: `root` replaces `webhook`, `names` renames each member, and
- * `indexNames` (optional) renames list positions of a member (Terraform's tags are a map).
+ * `tagPath` (optional) names the place of the tag at an index (Terraform's tags are a map; a
+ * problem with a tag's key is then `{ path, onName: true }`).
  */
 export function pathMapper(root, names, tagPath) {
   return (corePath) => {
     const tag = /^tags\[(\d+)\](?:\.(key|value))?$/.exec(corePath);
-    if (tag && tagPath) return tagPath(Number(tag[1]), tag[2]);
+    if (tag && tagPath) return { path: tagPath(Number(tag[1])), onName: tag[2] === "key" };
     if (!corePath.startsWith("webhook")) return root;
     return root + corePath.slice("webhook".length).replace(/\.([A-Za-z]+)/g, (m, name) => (names[name] === undefined ? m : `.${names[name]}`));
   };
