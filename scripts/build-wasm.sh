@@ -53,8 +53,9 @@ cp js/api.js js/node.js js/web.js js/index.d.ts dist/
 step "bundling the template readers (js/formats/ with yaml and the Lezer HCL/JSON parsers) into dist/formats.js"
 # One self-contained file, so every runtime (and a page that loads dist/ as it is) needs no
 # resolver. @codemirror/language is stubbed: only codemirror-lang-hcl's parser is used.
+# Lezer's debug switch (process.env.LOG) is fixed off: in Deno, reading it needs --allow-env.
 node_modules/.bin/esbuild js/formats/index.js --bundle --format=esm --platform=neutral --main-fields=module,main \
-  --alias:@codemirror/language=./js/formats/codemirror-language-stub.js \
+  --alias:@codemirror/language=./js/formats/codemirror-language-stub.js --define:process.env.LOG=undefined \
   --minify --legal-comments=eof --log-level=warning --outfile=dist/formats.js
 rm -f "$OUT/.gitignore"
 
