@@ -62,6 +62,11 @@ rm -f "$OUT/.gitignore"
 step "copying the web build to www/pkg/"
 rm -rf www/pkg && mkdir -p www/pkg && cp -r dist/* www/pkg/
 
+step "bundling the page's editor (CodeMirror 6, www/src/editor.js) into www/build/editor.js"
+rm -rf www/build
+node_modules/.bin/esbuild www/src/editor.js --bundle --format=esm --minify --legal-comments=eof \
+  --define:process.env.LOG=undefined --log-level=warning --outfile=www/build/editor.js
+
 for f in pipehook_bg.wasm pipehook_nosimd_bg.wasm; do
   size=$(wc -c < "$OUT/$f"); gz=$(gzip -9c "$OUT/$f" | wc -c)
   step "done: dist/wasm/$f $((size / 1024)) KB, $((gz / 1024)) KB gzip"
