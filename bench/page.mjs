@@ -12,21 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveStatic, WWW } from "../browser-tests/static-server.js";
 import { CHROMIUM } from "../browser-tests/browser.js";
+import { exampleDefinition } from "../www/lib/examples.js";
 
 const ROUNDS = process.env.BENCH_QUICK === "1" ? 5 : 15;
 const here = new URL(".", import.meta.url).pathname;
 
-const definition = {
-  webhook: {
-    name: "my-pipeline-github",
-    targetPipeline: "my-pipeline",
-    targetAction: "Source",
-    filters: [{ jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" }],
-    authentication: "GITHUB_HMAC",
-    authenticationConfiguration: { SecretToken: "****" },
-  },
-};
-const fragment = "#def=" + Buffer.from(JSON.stringify(definition)).toString("base64url");
+// The page's own example, shared in the URL as its Share link would.
+const fragment = "#def=" + Buffer.from(JSON.stringify(exampleDefinition)).toString("base64url");
 
 // When the verdict first reads valid or invalid, by the page's own clock (ms since navigation).
 const watchVerdict = () => {

@@ -5,7 +5,7 @@
 // same template stands in for the stored pipeline (target action, `{Key}` placeholders).
 
 import { childPath } from "./source.js";
-import { DEPLOY_TIME, UNKNOWN, describe, pathMapper, putWebhookInput } from "./translate.js";
+import { ResourceReader, UNKNOWN, pathMapper, putWebhookInput } from "./translate.js";
 
 const WEBHOOK = "AWS::CodePipeline::Webhook";
 const PIPELINE = "AWS::CodePipeline::Pipeline";
@@ -102,12 +102,9 @@ export function readCloudFormation(value, source) {
 }
 
 /** Reads one webhook resource's properties, reporting what CloudFormation itself would refuse. */
-class Context {
+class Context extends ResourceReader {
   constructor(r, source, problems, notes) {
-    this.r = r;
-    this.source = source;
-    this.problems = problems;
-    this.notes = notes;
+    super(r, source, problems, notes);
     this.props = childPath(r.path, "Properties");
   }
 
@@ -117,9 +114,7 @@ class Context {
   }
 
   deployTime(path, value, secret = false) {
-    const shown = secret ? "" : ` (${describe(shortForm(value))})`;
-    this.notes.push({ path, message: `${DEPLOY_TIME}${shown}` });
-    return UNKNOWN;
+    return super.deployTime(path, shortForm(value), secret);
   }
 
   /** The webhook's fields for {@link putWebhookInput}, or undefined when its properties cannot be read at all. */
@@ -263,8 +258,7 @@ class Context {
     if (isObject(ref) && target.id === ref.Ref) {
       // `!Ref` to a pipeline is its name: known when the template names the pipeline.
       if (typeof declaration.name === "string") {
-        const note = this.notes.findIndex((n) => n.path === childPath(this.props, "TargetPipeline"));
-        if (note >= 0) this.notes.splice(note, 1);
+        this.resolved(childPath(this.props, "TargetPipeline"));
         f.targetPipeline = declaration.name;
       } else {
         declaration.name = "deploy-time-value"; // the stand-in the unknown TargetPipeline gets

@@ -9,7 +9,7 @@
 
 import { blockValues, Deferred, readHcl } from "./hcl-source.js";
 import { childPath } from "./source.js";
-import { DEPLOY_TIME, UNKNOWN, describe, pathMapper, putWebhookInput } from "./translate.js";
+import { ResourceReader, UNKNOWN, pathMapper, putWebhookInput } from "./translate.js";
 
 const WEBHOOK = "aws_codepipeline_webhook";
 const PIPELINE = "aws_codepipeline";
@@ -125,22 +125,14 @@ export function readTerraform(resources, source) {
   return { webhooks, problems, notes };
 }
 
-class Context {
-  constructor(r, source, problems, notes) {
-    this.r = r;
-    this.source = source;
-    this.problems = problems;
-    this.notes = notes;
-  }
-
+class Context extends ResourceReader {
   error(path, summary, detail) {
     // A missing argument or block is placed at the block's header.
     this.problems.push({ type: ERROR, path, message: `${summary}: ${detail}`, onName: /^(Missing|Insufficient)/.test(summary) });
   }
 
   deployTime(path, value, secret = false) {
-    this.notes.push({ path, message: secret ? DEPLOY_TIME : `${DEPLOY_TIME} (${describe(value.text)})` });
-    return UNKNOWN;
+    return super.deployTime(path, value.text, secret);
   }
 
   /** Arguments a resource block does not take (HCL only: state output holds computed attributes too). */
@@ -274,8 +266,7 @@ class Context {
     if (!declaration) return undefined;
     if (t) {
       // A reference to the pipeline's name is the name the file gives it.
-      const note = this.notes.findIndex((n) => n.path === childPath(this.r.address, "target_pipeline"));
-      if (note >= 0) this.notes.splice(note, 1);
+      this.resolved(childPath(this.r.address, "target_pipeline"));
       f.targetPipeline = declaration.name;
     }
     if (f.targetAction === UNKNOWN) return undefined;

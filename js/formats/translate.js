@@ -81,3 +81,25 @@ export function describe(sourceText, fallback) {
 }
 
 export const DEPLOY_TIME = "not checked: resolved at deploy time";
+
+/** What reading one resource shares between the formats: where its problems and notes go. */
+export class ResourceReader {
+  constructor(r, source, problems, notes) {
+    this.r = r;
+    this.source = source;
+    this.problems = problems;
+    this.notes = notes;
+  }
+
+  /** Notes a value known only at deploy time (`shown`: how the file writes it; never for a secret). */
+  deployTime(path, shown, secret = false) {
+    this.notes.push({ path, message: secret ? DEPLOY_TIME : `${DEPLOY_TIME} (${describe(shown)})` });
+    return UNKNOWN;
+  }
+
+  /** Withdraws the note on `path`: the file itself says what the reference there is. */
+  resolved(path) {
+    const note = this.notes.findIndex((n) => n.path === path);
+    if (note >= 0) this.notes.splice(note, 1);
+  }
+}
