@@ -8,11 +8,9 @@
 
 import { isCloudFormation, readCloudFormation } from "./cloudformation.js";
 import { readJson } from "./json-source.js";
-import { childPath, SourceMap } from "./source.js";
+import { SourceMap } from "./source.js";
 import { hclResources, isTerraformJson, jsonResources, looksLikeHcl, readTerraform } from "./terraform.js";
 import { readYaml } from "./yaml-source.js";
-
-export { Deferred } from "./hcl-source.js";
 
 const DEFINITION_MEMBERS = ["name", "targetPipeline", "targetAction", "filters", "authentication", "authenticationConfiguration"];
 const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -55,7 +53,7 @@ export function readInput(input) {
 function readValue(value, source, syntax) {
   if (isTerraformJson(value)) {
     if (syntax === "yaml") return null;
-    return { format: syntax === "json" ? "terraform-json" : "terraform-json", source, ...readTerraform(jsonResources(value, source), source) };
+    return { format: "terraform-json", source, ...readTerraform(jsonResources(value, source), source) };
   }
   if (isCloudFormation(value)) return { format: `cloudformation${syntax === "object" ? "" : `-${syntax}`}`, source, ...readCloudFormation(value, source) };
   return null;
@@ -145,5 +143,3 @@ function offsetOf(text, line, column) {
   for (let l = 1; l < line && offset >= 0; l++) offset = text.indexOf("\n", offset) + 1;
   return Math.max(0, Math.min(text.length, offset + Math.max(0, column - 1)));
 }
-
-export { childPath };
