@@ -123,7 +123,7 @@ function checkDefinition() {
   const template = engine && readTemplate(text);
   if (template) {
     // A CloudFormation template, Terraform, or a PutWebhook input in YAML: the package reads it.
-    const result = validateText(text, template.webhooks.length > 1);
+    const result = validateText(text);
     checked = { parsed: null, items: template.webhooks.map(templateItem), template };
     renderProblems(result.problems, checked.items, result);
   } else if (!looksLikeJson(text) && !engine) {
@@ -141,7 +141,7 @@ function checkDefinition() {
         renderPending();
       } else if (items.length === 1 && items[0].mapPath === identity) {
         // One webhook as written: the text itself is checked, so each problem has its place in it.
-        renderProblems(validateText(text, false).problems, items);
+        renderProblems(validateText(text).problems, items);
       } else {
         const pipeline = currentPipeline().pipeline;
         const all = items.flatMap((item) => validateItem(item, pipeline, items.length > 1));
@@ -167,8 +167,8 @@ function readTemplate(text) {
   }
 }
 
-/** The whole text through the package, with the pasted pipeline (for each webhook that names it, when `many`). */
-function validateText(text, many) {
+/** The whole text through the package, with the pasted pipeline (for each webhook of a template that names it). */
+function validateText(text) {
   const pipeline = currentPipeline().pipeline;
   try {
     return engine.validateWebhook(text, pipeline ? { pipeline } : undefined);

@@ -110,7 +110,7 @@ class Context extends ResourceReader {
 
   /** A schema problem; `onName` places a missing member at the name of the object it belongs in. */
   schema(path, message, onName = /required key/.test(message)) {
-    this.problems.push({ type: SCHEMA_ERROR, path, message: `Properties validation failed for resource ${this.r.id || "(this resource)"} with message: ${message}`, onName });
+    this.problem(SCHEMA_ERROR, path, `Properties validation failed for resource ${this.r.id || "(this resource)"} with message: ${message}`, onName);
   }
 
   deployTime(path, value, secret = false) {
@@ -156,7 +156,7 @@ class Context extends ResourceReader {
     for (const [key, v] of Object.entries(object)) {
       const at = childPath(path, key);
       if (v === null) {
-        this.problems.push({ type: SCHEMA_ERROR, path: at, message: `Template format error: [/${at.replace(/\.|\[|\]/g, "/").replace(/\/+/g, "/").replace(/\/$/, "")}] 'null' values are not allowed in templates` });
+        this.problem(SCHEMA_ERROR, at, `Template format error: [/${at.replace(/\.|\[|\]/g, "/").replace(/\/+/g, "/").replace(/\/$/, "")}] 'null' values are not allowed in templates`);
       } else if (!(key in allowed)) {
         const why = READ_ONLY.includes(key) ? ` (${key} is read-only: CloudFormation sets it)` : hint(key, allowed);
         this.schema(at, `${pointer}: extraneous key [${key}] is not permitted${why}`);

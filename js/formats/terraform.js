@@ -128,7 +128,7 @@ export function readTerraform(resources, source) {
 class Context extends ResourceReader {
   error(path, summary, detail) {
     // A missing argument or block is placed at the block's header.
-    this.problems.push({ type: ERROR, path, message: `${summary}: ${detail}`, onName: /^(Missing|Insufficient)/.test(summary) });
+    this.problem(ERROR, path, `${summary}: ${detail}`, /^(Missing|Insufficient)/.test(summary));
   }
 
   deployTime(path, value, secret = false) {

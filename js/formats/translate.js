@@ -91,6 +91,12 @@ export class ResourceReader {
     this.notes = notes;
   }
 
+  /** A problem the file's own tool (CloudFormation, Terraform) finds before AWS is called. */
+  problem(type, path, message, onName = false) {
+    const resource = this.r.id || this.r.address;
+    this.problems.push(resource ? { type, path, message, resource, onName } : { type, path, message, onName });
+  }
+
   /** Notes a value known only at deploy time (`shown`: how the file writes it; never for a secret). */
   deployTime(path, shown, secret = false) {
     this.notes.push({ path, message: secret ? DEPLOY_TIME : `${DEPLOY_TIME} (${describe(shown)})` });
