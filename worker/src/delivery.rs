@@ -28,7 +28,7 @@ use std::rc::Rc;
 use futures_util::future::join;
 use js_sys::{ArrayBuffer, Uint8Array};
 use pipehook::auth::{GithubMac, PrecomputedMacs};
-use pipehook::{Decision, Delivery, Outcome, ValidWebhook, WebhookAuthenticationType};
+use pipehook::{Decision, Delivery, Outcome, Traces, ValidWebhook, WebhookAuthenticationType};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
@@ -641,7 +641,8 @@ fn verdict(hot: &Hot, headers: &DeliveryHeaders, body: &[u8], macs: Option<&Prec
     let empty = Default::default();
     let configuration = hot.pipeline.as_ref().map(|p| &p.configuration).unwrap_or(&empty);
     let delivery = Delivery { headers: &headers.read, body, source_ip: headers.source_ip.as_deref(), macs };
-    let decision = pipehook::evaluate_delivery(&hot.webhook, &delivery, configuration);
+    // An accepted delivery is answered with its execution id: its traces are never built.
+    let decision = pipehook::evaluate_delivery_with_traces(&hot.webhook, &delivery, configuration, Traces::WhenFiltered);
 
     Answer::Now(match decision.outcome {
         // A failed authentication reveals nothing about the definition.
