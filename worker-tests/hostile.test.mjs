@@ -83,16 +83,9 @@ function nestedAroundString(depth, size) {
   return head + "x".repeat(size - head.length - tail.length) + tail;
 }
 
-/** POSTs `body` (a string or bytes), signed with node:crypto as GitHub signs; { status, json, text }. */
-async function deliverBytes(url, body) {
-  const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": signature }, body });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  return { status: res.status, json, text };
+/** deliverSigned for any body (bytes, or empty), signed with node:crypto as GitHub signs. */
+function deliverBytes(url, body) {
+  return deliverSigned(url, body, { signature: `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}` });
 }
 
 /** The port workerd itself listens on: raw requests go there, past the recording proxy (whose Node parser drops a repeated Authorization). */
