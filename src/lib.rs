@@ -22,6 +22,7 @@ mod test_support;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
+pub use auth::{MatchedSecret, PreviousSecret};
 pub use delivery::{evaluate_delivery, source_revision, Decision, Delivery, Outcome, HEADERS_READ};
 pub use filter::FilterTrace;
 pub use model::*;
