@@ -153,22 +153,19 @@ describe("Register/DeregisterWebhookWithThirdParty against GitHub's OpenAPI desc
   });
 
   test("the hook is found past the first page of a repository's hooks", async () => {
-    const repo = mock.github.repos.get("codertocat/full-house");
-    for (let i = 0; i < 150; i++) {
-      repo.hooks.set(i + 1, { id: i + 1, active: true, events: ["issues"], config: { url: `https://other.example/${i}`, content_type: "json", insecure_ssl: "0" }, created: "2020-01-01T00:00:00Z", updated: "2020-01-01T00:00:00Z" });
-    }
+    for (let i = 0; i < 150; i++) mock.github.addHook("Codertocat", "Full-House", { url: `https://other.example/${i}`, events: ["issues"] });
     const webhook = await webhookFor(w.endpoint, "gh-paged", { repo: "Full-House" });
-    repo.hooks.set(151, { id: 151, active: false, events: ["push"], config: { url: webhook.url, content_type: "form", insecure_ssl: "1" }, created: "2020-01-01T00:00:00Z", updated: "2020-01-01T00:00:00Z" });
+    const ours = mock.github.addHook("Codertocat", "Full-House", { url: webhook.url, active: false, contentType: "form" });
     const n = since();
     assert.equal((await register(w.endpoint, "gh-paged")).status, 200);
     assert.deepEqual(callsSince(n), [
       "GET /repos/Codertocat/Full-House/hooks?per_page=100",
       "GET /repos/Codertocat/Full-House/hooks?per_page=100&page=2",
-      "PATCH /repos/Codertocat/Full-House/hooks/151",
+      `PATCH /repos/Codertocat/Full-House/hooks/${ours.id}`,
     ]);
-    assert.deepEqual(repo.hooks.get(151).config, { url: webhook.url, content_type: "json", insecure_ssl: "0", secret: secret("gh-paged") });
-    assert.equal(repo.hooks.get(151).active, true);
-    assert.equal(repo.hooks.size, 151);
+    assert.deepEqual(ours.config, { url: webhook.url, content_type: "json", insecure_ssl: "0", secret: secret("gh-paged") });
+    assert.equal(ours.active, true);
+    assert.equal(mock.github.hooks("Codertocat", "Full-House").length, 151);
   });
 
   test("a webhook whose action now names another repository moves its hook there", async () => {
@@ -252,14 +249,11 @@ describe("Register/DeregisterWebhookWithThirdParty against GitHub's OpenAPI desc
     test("validation failed (422)", async () => {
       mock.github.addRepo("Codertocat", "Busy");
       mock.github.addToken(`ghp_${TOKEN_MARKER}busy`, ["Codertocat/Busy"]);
-      const busy = mock.github.repos.get("codertocat/busy");
-      for (let i = 0; i < 20; i++) {
-        busy.hooks.set(i + 1, { id: i + 1, active: true, events: ["push"], config: { url: `https://ci${i}.example/`, content_type: "json", insecure_ssl: "0" }, created: "2020-01-01T00:00:00Z", updated: "2020-01-01T00:00:00Z" });
-      }
+      for (let i = 0; i < 20; i++) mock.github.addHook("Codertocat", "Busy", { url: `https://ci${i}.example/` });
       await webhookFor(w.endpoint, "gh-full", { repo: "Busy", token: `ghp_${TOKEN_MARKER}busy` });
       const message = awsError(await register(w.endpoint, "gh-full"), "ValidationException");
       assert.match(message, /Error cause: Validation Failed: The "push" event cannot have more than 20 hooks \[StatusCode: 422, POST .*\/repos\/Codertocat\/Busy\/hooks\]/);
-      assert.equal(busy.hooks.size, 20);
+      assert.equal(mock.github.hooks("Codertocat", "Busy").length, 20);
       assert.equal(await w.kv.get("registration/gh-full"), null);
     });
 

@@ -223,6 +223,13 @@ export class FakeGithub {
     return [...(this.repos.get(`${owner}/${name}`.toLowerCase())?.hooks.values() ?? [])];
   }
 
+  /** A hook someone else made on the repository (another CI, an old registration). */
+  addHook(owner, name, { url, events = ["push"], active = true, contentType = "json" }) {
+    const hook = { id: this.nextId++, active, events, config: { url, content_type: contentType, insecure_ssl: "0" }, created: "2020-01-01T00:00:00Z", updated: "2020-01-01T00:00:00Z" };
+    this.repos.get(`${owner}/${name}`.toLowerCase()).hooks.set(hook.id, hook);
+    return hook;
+  }
+
   hookJson(repo, hook) {
     const url = `${this.publicBase}/repos/${repo.owner}/${repo.name}/hooks/${hook.id}`;
     return {
