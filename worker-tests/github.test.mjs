@@ -312,6 +312,8 @@ describe("Register/DeregisterWebhookWithThirdParty against GitHub's OpenAPI desc
       const n = since();
       await webhookFor(w.endpoint, "gh-masked", { token: "****" });
       assert.match(awsError(await register(w.endpoint, "gh-masked"), "ValidationException"), /OAuthToken .* is '\*\*\*\*'/);
+      await webhookFor(w.endpoint, "gh-bad-token-text", { token: `ghp_${TOKEN_MARKER}x\nX-Injected: 1` });
+      assert.match(awsError(await register(w.endpoint, "gh-bad-token-text"), "ValidationException"), /has characters no GitHub token has/);
       await webhookFor(w.endpoint, "gh-bad-owner", { owner: "Codertocat/../../user" });
       assert.match(awsError(await register(w.endpoint, "gh-bad-owner"), "ValidationException"), /Owner 'Codertocat\/\.\.\/\.\.\/user' .* is not a GitHub account name/);
       await webhookFor(w.endpoint, "gh-gone");

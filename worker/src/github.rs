@@ -88,10 +88,19 @@ pub fn valid_repo(repo: &str) -> bool {
         && repo != ".."
 }
 
-/// `GITHUB_API_URL` as a base URL: http(s), no query or fragment.
+/// `GITHUB_API_URL` as a base URL: http(s), a host, no credentials (error messages
+/// name the URL), no query or fragment.
 pub fn valid_api_url(api: &str) -> bool {
     let rest = api.strip_prefix("https://").or_else(|| api.strip_prefix("http://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(['?', '#', ' ']))
+    rest.is_some_and(|r| {
+        let authority = r.split('/').next().unwrap_or_default();
+        !authority.is_empty() && !authority.contains('@') && !r.contains(['?', '#', ' '])
+    })
+}
+
+/// A token that can go in an `Authorization` header: visible ASCII, as GitHub's are.
+pub fn valid_token(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
 }
 
 impl Repository<'_> {
@@ -408,8 +417,20 @@ mod tests {
         for ok in ["https://api.github.com", "https://ghe.example.com/api/v3", "http://127.0.0.1:4010"] {
             assert!(valid_api_url(ok), "{ok}");
         }
-        for bad in ["api.github.com", "ftp://x", "https://", "https:///x", "https://x?y", "https://x#y"] {
+        for bad in [
+            "api.github.com",
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "https://x?y",
+            "https://x#y",
+            "https://u:p@ghe.example/api/v3",
+        ] {
             assert!(!valid_api_url(bad), "{bad}");
+        }
+        assert!(valid_token("ghp_abc123") && valid_token("github_pat_11A_x"));
+        for bad in ["", "a b", "a\nb", "tök"] {
+            assert!(!valid_token(bad), "{bad:?}");
         }
     }
 

@@ -38,6 +38,7 @@ const GITHUB_SOURCE: [(&str, &str); 4] =
 pub async fn register_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpResult {
     let (name, record) = existing_webhook(ctx, &input).await?;
     let target = Target::of(ctx, &name, &record).await?;
+    let failed = |f: Failure| target.error(Verb::Register, f);
     let repo = target.repository(ctx);
     let spec = HookSpec { url: &target.url, secret: target.secret.as_deref() };
     let known = ctx.store.registration(&name).await?;
@@ -45,11 +46,7 @@ pub async fn register_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpRes
     let mut hook_id = None;
     if let Some(old) = &known {
         if target.is_where(ctx, old) {
-            hook_id = repo
-                .update_hook(old.hook_id, &spec)
-                .await
-                .map_err(|f| target.error(Verb::Register, f))?
-                .then_some(old.hook_id);
+            hook_id = repo.update_hook(old.hook_id, &spec).await.map_err(failed)?.then_some(old.hook_id);
         } else {
             // Registered for another repository: that hook goes first (see the module docs).
             let elsewhere = Repository { api: &old.api_url, owner: &old.owner, repo: &old.repo, token: &target.token };
@@ -59,9 +56,9 @@ pub async fn register_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpRes
     }
     let hook_id = match hook_id {
         Some(id) => id,
-        None => match repo.find_hook(&target.url).await.map_err(|f| target.error(Verb::Register, f))? {
-            Some(id) if repo.update_hook(id, &spec).await.map_err(|f| target.error(Verb::Register, f))? => id,
-            _ => repo.create_hook(&spec).await.map_err(|f| target.error(Verb::Register, f))?,
+        None => match repo.find_hook(&target.url).await.map_err(failed)? {
+            Some(id) if repo.update_hook(id, &spec).await.map_err(failed)? => id,
+            _ => repo.create_hook(&spec).await.map_err(failed)?,
         },
     };
     let registration = Registration {
@@ -72,25 +69,24 @@ pub async fn register_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpRes
         url: target.url.clone(),
         registered: ctx.now(),
     };
-    if known.as_ref() != Some(&registration) {
-        ctx.store.put_registration(&name, &registration).await?;
-    }
+    ctx.store.put_registration(&name, &registration).await?;
     Ok(json!({}))
 }
 
 pub async fn deregister_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpResult {
     let (name, record) = existing_webhook(ctx, &input).await?;
     let target = Target::of(ctx, &name, &record).await?;
+    let failed = |f: Failure| target.error(Verb::Deregister, f);
     match ctx.store.registration(&name).await? {
         Some(old) => {
             let repo = Repository { api: &old.api_url, owner: &old.owner, repo: &old.repo, token: &target.token };
-            repo.delete_hook(old.hook_id).await.map_err(|f| target.error(Verb::Deregister, f))?;
+            repo.delete_hook(old.hook_id).await.map_err(failed)?;
             ctx.store.delete_registration(&name).await?;
         }
         None => {
             let repo = target.repository(ctx);
-            if let Some(id) = repo.find_hook(&target.url).await.map_err(|f| target.error(Verb::Deregister, f))? {
-                repo.delete_hook(id).await.map_err(|f| target.error(Verb::Deregister, f))?;
+            if let Some(id) = repo.find_hook(&target.url).await.map_err(failed)? {
+                repo.delete_hook(id).await.map_err(failed)?;
             }
         }
     }
@@ -168,6 +164,12 @@ impl Target {
             return Err(invalid(format!(
                 "the OAuthToken of action '{action}' in pipeline '{pipeline}' is '****', as GetPipeline shows it; \
                  set the token itself with UpdatePipeline"
+            )));
+        }
+        if !github::valid_token(token) {
+            return Err(invalid(format!(
+                "the OAuthToken of action '{action}' in pipeline '{pipeline}' has characters no GitHub token has \
+                 (spaces, line breaks, non-ASCII)"
             )));
         }
         if !github::valid_owner(owner) {
