@@ -283,7 +283,8 @@ async function evaluate(o, positionals, values) {
     decision.filters.forEach((f, i) => {
       o.out(`rule ${i + 1}: ${f.passed ? "pass" : "fail"} ${f.jsonPath}`);
       o.out(`  expected: ${f.expected === undefined ? "(any value but null)" : JSON.stringify(f.expected)}`);
-      o.out(`  selected: ${showSelected(f.selected)}`);
+      const omitted = f.selectedCount - f.selected.length;
+      o.out(`  selected: ${showSelected(f.selected)}${omitted > 0 ? ` (and ${omitted} more not shown, ${f.selectedCount} in all)` : ""}`);
     });
   }
   return decision.outcome === "accepted" ? EXIT_OK : EXIT_NO;

@@ -125,10 +125,16 @@ export type Outcome = "accepted" | "unauthorized" | "forbidden" | "filtered" | "
 
 export interface FilterTrace {
   jsonPath: string;
-  /** matchEquals after `{Key}` substitution; absent for a rule without matchEquals. */
+  /**
+   * matchEquals after `{Key}` substitution; absent for a rule without matchEquals. Longer than
+   * 2 KB of JSON, it is cut like a selected value.
+   */
   expected?: string;
   /**
-   * What the path selected: at most one value for a definite path; the first 100 values at most.
+   * What the path selected: at most one value for a definite path; the first 100 values at most,
+   * in at most 16 KB of JSON in all. A value longer than 2 KB of JSON is shown as a string: its
+   * first characters (any other value's compact JSON) and a marker, `…[cut: 1048576 bytes]`
+   * (a string's length) or `…[cut: over 2048 bytes]`. Values past the 16 KB are left out.
    * A selected object's `SecretToken` members, at any depth, are shown as `****` here and in the
    * reason (the rule itself compares the payload's values).
    */
@@ -145,7 +151,10 @@ export interface Decision {
   /** One line saying why. */
   reason: string;
   filters: FilterTrace[];
-  /** The source revision the payload names (e.g. a push's `after`), when accepted. */
+  /**
+   * The source revision the payload names (e.g. a push's `after`), when accepted; one longer
+   * than 2 KB of JSON is cut and marked like a selected value.
+   */
   revision?: string;
   /**
    * Which SecretToken the signature verified with, for GITHUB_HMAC webhooks once authenticated:

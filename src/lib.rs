@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod problem;
 pub mod redact;
 pub mod scan;
+pub mod trace;
 pub mod validate;
 #[cfg(test)]
 mod test_support;
@@ -23,7 +24,9 @@ mod test_support;
 pub mod wasm;
 
 pub use auth::{MatchedSecret, PreviousSecret};
-pub use delivery::{evaluate_delivery, source_revision, Decision, Delivery, Outcome, HEADERS_READ};
+pub use delivery::{
+    evaluate_delivery, evaluate_delivery_with_traces, source_revision, Decision, Delivery, Outcome, Traces, HEADERS_READ,
+};
 pub use filter::FilterTrace;
 pub use model::*;
 pub use problem::{aws_error, Problem, ProblemKind};

@@ -461,11 +461,13 @@ function filterTable(decision, definition) {
           ? `${rule.expected}  ← ${raw}`
           : rule.expected;
     const selected = Array.isArray(rule.selected) ? rule.selected : [];
+    const omitted = (rule.selectedCount ?? selected.length) - selected.length;
+    const shown = selected.map(showValue).concat(omitted > 0 ? [`… and ${omitted} more not shown (${rule.selectedCount} in all)`] : []);
     tr.append(
       cell("Rule", String(i + 1), "num"),
       cell("JSONPath", rule.jsonPath, "code", "filter-path"),
       cell("Expected", expected, "code", "filter-expected"),
-      cell("Selected", selected.length ? selected.map(showValue).join("\n") : "(nothing)", "code", "filter-selected"),
+      cell("Selected", shown.length ? shown.join("\n") : "(nothing)", "code", "filter-selected"),
       cell("Result", rule.passed ? "✓ pass" : "✗ fail", "result", "filter-result"),
     );
     tbody.append(tr);

@@ -32,7 +32,7 @@ use std::rc::Rc;
 use futures_util::future::join;
 use js_sys::{ArrayBuffer, Uint8Array};
 use pipehook::auth::{GithubMac, PrecomputedMacs};
-use pipehook::{Decision, Delivery, MatchedSecret, Outcome, ValidWebhook, WebhookAuthenticationType};
+use pipehook::{Decision, Delivery, MatchedSecret, Outcome, Traces, ValidWebhook, WebhookAuthenticationType};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
@@ -710,7 +710,9 @@ fn verdict(
         macs,
         previous_secret: previous,
     };
-    let mut decision = pipehook::evaluate_delivery(&hot.webhook, &delivery, configuration);
+    // An accepted delivery is answered with its execution id: its traces are never built.
+    let mut decision =
+        pipehook::evaluate_delivery_with_traces(&hot.webhook, &delivery, configuration, Traces::WhenFiltered);
     let signed_with_previous = decision.matched_secret == Some(MatchedSecret::Previous);
     if signed_with_previous {
         decision.reason.push_str(&previous_secret_note(hot));
