@@ -183,6 +183,19 @@ fn decide_payload(
         Ok(p) => p,
         Err(why) => return Decision::refused(Outcome::Malformed, why),
     };
+    // A secret property (the GitHub action's OAuthToken) is no placeholder: a filter's
+    // `expected` is shown to the sender, and a match would tell the sender the secret.
+    let public;
+    let action_configuration = if action_configuration.keys().any(|k| crate::secrets::is_secret_property_name(k)) {
+        public = action_configuration
+            .iter()
+            .filter(|(k, _)| !crate::secrets::is_secret_property_name(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        &public
+    } else {
+        action_configuration
+    };
     let tested: Vec<Tested<'_>> = webhook.filters().iter().map(|f| f.test(&payload, action_configuration)).collect();
     let failed = tested.iter().position(|t| !t.passed);
     let filters: Vec<FilterTrace> = match (failed, traces) {

@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod problem;
 pub mod redact;
 pub mod scan;
+pub mod secrets;
 pub mod trace;
 pub mod validate;
 #[cfg(test)]

@@ -1,19 +1,21 @@
-//! Removing SecretTokens from anything about to leave the process.
+//! Removing secrets from anything about to leave the process.
 
 use serde_json::Value;
 
 /// What a SecretToken is shown as, as AWS shows it.
 pub const REDACTED: &str = "****";
 
-/// Members whose value is a secret wherever they appear.
-const SECRET_MEMBERS: [&str; 1] = ["SecretToken"];
+/// Members whose value is a secret wherever they appear: a webhook's SecretToken, and the
+/// GitHub action's OAuthToken (which [`crate::secrets`] masks in pipeline declarations by their
+/// action type; here, belt and braces, by name alone).
+const SECRET_MEMBERS: [&str; 2] = ["SecretToken", "OAuthToken"];
 
 /// Whether `member`, the value of `key` in an object, is a secret to show as [`REDACTED`].
 pub fn is_secret(key: &str, member: &Value) -> bool {
     SECRET_MEMBERS.contains(&key) && !member.is_null()
 }
 
-/// Replaces the value of every `SecretToken` member, at any depth, with `****`.
+/// Replaces the value of every `SecretToken` and `OAuthToken` member, at any depth, with `****`.
 /// Works on any JSON (a ListWebhookItem, a PutWebhook input, a list of them),
 /// so callers need not know where a definition sits.
 pub fn redact(value: &mut Value) {

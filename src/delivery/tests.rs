@@ -329,3 +329,13 @@ fn delivery_accepted_without_traces_builds_none_and_cuts_the_revision() {
     assert_eq!((full.outcome, &full.reason, &full.revision), (d.outcome, &d.reason, &d.revision));
     assert_eq!(full.filters[0].selected_count, 2);
 }
+
+#[test]
+fn delivery_secret_configuration_is_no_placeholder() {
+    let body = br#"{"ref":"ghp_secret"}"#;
+    let hook = webhook(json!([{"jsonPath": "$.ref", "matchEquals": "{OAuthToken}"}]));
+    let d = decide(&hook, &signed(body), body, &config(&[("OAuthToken", "ghp_secret"), ("Branch", "main")]));
+    assert_eq!(d.outcome, Outcome::Filtered, "{}", d.reason);
+    assert_eq!(d.filters[0].expected.as_deref(), Some("{OAuthToken}"));
+    assert!(!serde_json::to_string(&d.filters[0].expected).unwrap().contains("ghp_"));
+}

@@ -276,17 +276,18 @@ async fn resolve(token: &str, env: &Env, ctx: &Context) -> Resolved {
         (generation, Memoised::NotFresh) => generation,
     };
     let Some(store) = store(env) else { return Resolved::Unavailable("binding") };
+    let unknown = || {
+        MEMO.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.generation == generation {
+                bounded_insert(&mut m.unknown, token, now);
+            }
+        });
+        Resolved::Unknown
+    };
     let text = match store.token_entry(token).await {
         Err(_) => return Resolved::Unavailable("lookup"),
-        Ok(None) => {
-            MEMO.with(|m| {
-                let mut m = m.borrow_mut();
-                if m.generation == generation {
-                    bounded_insert(&mut m.unknown, token, now);
-                }
-            });
-            return Resolved::Unknown;
-        }
+        Ok(None) => return unknown(),
         Ok(Some(text)) => text,
     };
     let seen = MEMO.with(|m| m.borrow().views.get(token).filter(|v| v.text == text).map(|v| v.hot.clone()));
@@ -295,6 +296,7 @@ async fn resolve(token: &str, env: &Env, ctx: &Context) -> Resolved {
         None => match TokenEntry::parse(&text) {
             Err(_) => return Resolved::Broken,
             Ok(TokenEntry::Name(name)) => return resolve_by_records(&store, token, &name, ctx).await,
+            Ok(TokenEntry::Revoked) => return unknown(),
             Ok(TokenEntry::View(view)) => match Hot::of(&view) {
                 Some(hot) => Rc::new(hot),
                 None => return Resolved::Broken,
