@@ -7,8 +7,8 @@ mod common;
 
 use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use pipehook::auth::{GithubMac, PrecomputedMacs};
-use pipehook::{Delivery, Outcome, Traces};
+use pipehook::auth::{GithubMac, PrecomputedMacs, PreviousSecret};
+use pipehook::{Delivery, Outcome, SecretToken, Traces};
 use serde_json::json;
 
 const PATHS: &[&str] = &[
@@ -18,6 +18,8 @@ const PATHS: &[&str] = &[
 const MATCHES: &[&str] = &["refs/heads/{Branch}", "{Repo}", "main", "1", "true", "null", "{}", "[]", "{OAuthToken}", "{Nope}"];
 const CONTENT_TYPES: &[&str] =
     &["application/json", "application/x-www-form-urlencoded", "APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8", "text/plain", ""];
+/// The secret a rotation replaced, when the host still honours it.
+const PREVIOUS: &str = "fuzz-previous-secret-8Kq";
 const IPS: &[&str] = &["10.1.2.3", "192.0.2.1", "::1", "not an ip", "10.0.0.0/8", ""];
 
 fn run(mut u: Unstructured<'_>) -> Result<()> {
@@ -34,8 +36,9 @@ fn run(mut u: Unstructured<'_>) -> Result<()> {
         1 => Some(u.choose(IPS)?.to_string()),
         _ => Some(u.arbitrary()?),
     };
-    let signature_mode = u.int_in_range(0..=5)?;
+    let signature_mode = u.int_in_range(0..=6)?;
     let garbage: String = u.arbitrary()?;
+    let u_previous: bool = u.arbitrary()?;
     let body = u.take_rest();
 
     let mut headers = Vec::new();
@@ -52,18 +55,24 @@ fn run(mut u: Unstructured<'_>) -> Result<()> {
             headers.push(("x-hub-signature-256".to_string(), wrong));
             headers.push(("x-hub-signature".to_string(), garbage.clone()));
         }
-        _ => headers.push(("x-hub-signature-256".to_string(), format!("sha256={garbage}"))),
+        5 => headers.push(("x-hub-signature-256".to_string(), format!("sha256={garbage}"))),
+        // Signed with the secret a rotation replaced.
+        _ => headers.push(("x-hub-signature-256".to_string(), pipehook::auth::github_signature_256(PREVIOUS, body))),
     }
     if let Some(ct) = content_type {
         headers.push(("content-type".to_string(), ct.to_string()));
     }
     let conf = common::configuration();
-    let delivery = Delivery { headers: &headers, body, source_ip: source_ip.as_deref(), macs: None };
+    let previous_token = SecretToken(PREVIOUS.to_string());
+    let honoured = u_previous.then_some(PreviousSecret { secret: &previous_token, macs: None });
+    let delivery = Delivery { headers: &headers, body, source_ip: source_ip.as_deref(), previous_secret: honoured, ..Default::default() };
     let d = pipehook::evaluate_delivery(&hook, &delivery, &conf);
     common::check_decision(&d);
 
     match (authentication, signature_mode) {
         ("GITHUB_HMAC", 1) => assert_ne!(d.outcome, Outcome::Unauthorized, "{d:?}"),
+        // The previous secret opens only while the host still honours it.
+        ("GITHUB_HMAC", 6) => assert_eq!(d.outcome == Outcome::Unauthorized, !u_previous, "{d:?}"),
         ("GITHUB_HMAC", 0 | 4) => assert_eq!(d.outcome, Outcome::Unauthorized, "{d:?}"),
         ("UNAUTHENTICATED", _) => assert!(!matches!(d.outcome, Outcome::Unauthorized | Outcome::Forbidden), "{d:?}"),
         _ => {}

@@ -35,7 +35,7 @@ fuzz_target!(|body: &[u8]| {
         let plan = hook.plan().expect("definite paths have a scan plan");
         assert_eq!(plan.scan(body).is_ok(), parses, "the scan and serde_json disagree on {:?}", String::from_utf8_lossy(body));
         for (bytes, headers) in [(body, &[][..]), (&form[..], &form_headers[..])] {
-            let delivery = Delivery { headers, body: bytes, source_ip: None, macs: None };
+            let delivery = Delivery { headers, body: bytes, ..Default::default() };
             let fast = pipehook::evaluate_delivery(hook, &delivery, &conf);
             let full = pipehook::delivery::evaluate_delivery_with_plan(hook, None, &delivery, &conf);
             assert_eq!(fast, full);
