@@ -141,7 +141,7 @@ pub fn evaluate_delivery_with_plan(
 /// GitHub sends JSON, or with content type `application/x-www-form-urlencoded`
 /// the JSON in the form's `payload` field. With a plan, the document is the pruned one
 /// [`ScanPlan::scan`] gives; a body the scan refuses is parsed by serde_json for the reason.
-fn parse_payload(plan: Option<&ScanPlan>, headers: &[(String, String)], body: &[u8]) -> Result<Value, String> {
+pub(crate) fn parse_payload(plan: Option<&ScanPlan>, headers: &[(String, String)], body: &[u8]) -> Result<Value, String> {
     let is_form = header(headers, CONTENT_TYPE).is_some_and(|ct| {
         ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
     });
