@@ -1,6 +1,7 @@
 //! Delivery views (`token/<token>`, see `store.rs`): everything a delivery
 //! needs in the one key it reads, derived from the webhook record and its
-//! target pipeline's record, and kept in step with both.
+//! target pipeline's record (its declaration and its `pipehook:` dispatch
+//! tags), and kept in step with both.
 //!
 //! KV has no compare-and-set, so every writer follows one protocol:
 //!
@@ -43,6 +44,8 @@ pub fn snapshot(pipeline: Option<&PipelineRecord>, target_action: &str) -> Optio
         version: record.version(),
         execution_mode: record.execution_mode().to_string(),
         configuration,
+        dispatch: pipehook::dispatch::dispatch_settings(&record.tags),
+        v2: record.pipeline.get("pipelineType").and_then(serde_json::Value::as_str) == Some("V2"),
     })
 }
 
