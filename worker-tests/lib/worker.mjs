@@ -19,12 +19,31 @@ export const ACCOUNT = "123456789012";
 export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 /** Every SecretToken the suite uses contains this marker, so a leak is easy to find. */
 export const SECRET_MARKER = "phk-secret-";
+/** The dispatch secrets the suites give the Worker (worker-tests/lib/dispatch.mjs). */
+export const DISPATCH_CREDENTIALS = {
+  accessKeyId: "AKIAPHKDISPATCH00001",
+  secretAccessKey: "phk-dispatch-aws-secret-0123456789abcdef",
+  sessionToken: "phk-dispatch-session-token-0123456789",
+};
+const SIGNING_KEY = "phk-dispatch-signing-key-32bytes";
+export const DISPATCH_SIGNING_SECRET = `whsec_${Buffer.from(SIGNING_KEY).toString("base64")}`;
+/** What no answer, record or log line may contain: SecretTokens and the dispatch secrets. */
+export const SECRETS = [
+  SECRET_MARKER,
+  DISPATCH_CREDENTIALS.accessKeyId,
+  DISPATCH_CREDENTIALS.secretAccessKey,
+  DISPATCH_CREDENTIALS.sessionToken,
+  DISPATCH_SIGNING_SECRET,
+  DISPATCH_SIGNING_SECRET.slice("whsec_".length),
+  SIGNING_KEY,
+];
 
 /**
  * `vars`: extra bindings, e.g. `{ DELIVERY_CACHE_MS: "0" }`. `script`: another entry
  * module (inside the repository) that imports the built Worker, for tests of the entry itself.
+ * `miniflare`: more Miniflare options (queues, stdio: worker-tests/lib/dispatch.mjs).
  */
-export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js" } = {}) {
+export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js", miniflare = {} } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: path.join(repoRoot, script),
@@ -50,6 +69,7 @@ export async function startWorker({ persist = false, vars = {}, script = "worker
     },
     host: "127.0.0.1",
     port: 0,
+    ...miniflare,
   });
   const upstream = await mf.ready;
   const kv = await mf.getKVNamespace("PIPEHOOK");
@@ -141,9 +161,9 @@ export function startProxy(upstream) {
   });
 }
 
-/** Response bodies that contain a SecretToken (by the suite's marker), or could not be read to tell. */
+/** Response bodies that contain a secret ([`SECRETS`]), or could not be read to tell. */
 export function leaks(responses) {
-  return responses.filter((r) => r.body === null || r.body.includes(SECRET_MARKER));
+  return responses.filter((r) => r.body === null || SECRETS.some((s) => r.body.includes(s)));
 }
 
 // --- a minimal SigV4 signer (node:crypto) for requests the SDKs will not make ---
