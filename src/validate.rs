@@ -87,6 +87,7 @@ pub fn validate_put_webhook(
         Some(v) => check_definition(v, "webhook", pipeline, &mut problems),
     };
     let tags = check_tags(root.get("tags"), "tags", &mut problems);
+    problems.extend(crate::dispatch::tags::check_webhook_tags(&tags, "tags"));
     finish(problems, || ValidPutWebhook { webhook: webhook.expect("no problems"), tags })
 }
 

@@ -7,7 +7,8 @@
 //!   becomes pipeline variable `<Name>` (`[A-Za-z0-9@\-_]+`, at most 50 variables, as the
 //!   service model's `PipelineVariableList` says);
 //! - any other key starting with `pipehook:` is refused, so a misspelt key is an error rather
-//!   than a tag that silently does nothing.
+//!   than a tag that silently does nothing; and so is any `pipehook:` tag on a webhook
+//!   ([`check_webhook_tags`]: PutWebhook, TagResource).
 
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +79,24 @@ pub fn check_pipeline_tags(tags: &[Tag], path: &str) -> Vec<Problem> {
         )));
     }
     problems
+}
+
+/// A webhook's tags must not be `pipehook:` tags: dispatch is configured on the pipeline a
+/// webhook targets, and such a tag on a webhook would silently do nothing.
+pub fn check_webhook_tags(tags: &[Tag], path: &str) -> Vec<Problem> {
+    tags.iter()
+        .filter(|t| t.key.starts_with(NAMESPACE))
+        .map(|t| {
+            Problem::new(
+                ProblemKind::InvalidTags,
+                path,
+                format!(
+                    "Tag '{}' is a pipehook tag, which goes on the webhook's target pipeline (arn:aws:codepipeline:<region>:<account>:<pipeline>), not on a webhook",
+                    shown(&t.key)
+                ),
+            )
+        })
+        .collect()
 }
 
 /// The dispatch settings of a pipeline's (checked) tags; `None` without a `pipehook:dispatch` tag.

@@ -391,3 +391,16 @@ fn summaries_say_where_and_what_and_stay_short() {
     assert_eq!(long.chars().count(), SUMMARY_MAX);
     assert!(long.ends_with('…'));
 }
+
+#[test]
+fn webhook_tags_may_not_be_pipehook_tags() {
+    let problems = super::tags::check_webhook_tags(&[tag("team", "ci"), tag("pipehook:dispatch", "https://x.example/")], "tags");
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].kind, ProblemKind::InvalidTags);
+    assert!(problems[0].message.contains("goes on the webhook's target pipeline"));
+    let put = json!({"webhook": {"name": "w", "targetPipeline": "p", "targetAction": "Source", "filters": [],
+        "authentication": "UNAUTHENTICATED", "authenticationConfiguration": {}},
+        "tags": [{"key": "pipehook:variable:X", "value": "$.a"}]});
+    let problems = crate::validate_put_webhook(&put, None).unwrap_err();
+    assert_eq!(problems[0].kind, ProblemKind::InvalidTags);
+}

@@ -188,13 +188,13 @@ export async function eventually(probe, { ms = 20_000, every = 50, what = "the c
 }
 
 /** GetPipelineExecution's execution, once its status is no longer InProgress (or `until` holds). */
-export async function settled(endpoint, pipelineName, pipelineExecutionId, until = (e) => e.status !== "InProgress") {
+export async function settled(endpoint, pipelineName, pipelineExecutionId, { until = (e) => e.status !== "InProgress", ms = 20_000 } = {}) {
   return eventually(
     async () => {
       const r = await callApi(endpoint, "GetPipelineExecution", { pipelineName, pipelineExecutionId });
       return r.status === 200 && until(r.json.pipelineExecution) ? r.json.pipelineExecution : null;
     },
-    { what: `execution ${pipelineExecutionId} to settle` },
+    { ms, what: `execution ${pipelineExecutionId} to settle` },
   );
 }
 

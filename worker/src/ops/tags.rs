@@ -113,12 +113,13 @@ pub async fn tag_resource(ctx: &Ctx, input: Value) -> OpResult {
             tags.len()
         )));
     }
-    if let Resource::Pipeline(_) = resource {
-        // The pipeline's `pipehook:` tags as they would be after the merge.
-        let problems = pipehook::dispatch::check_pipeline_tags(&tags, "tags");
-        if !problems.is_empty() {
-            return Err(ApiError::from_problems(&problems));
-        }
+    // `pipehook:` tags as they would be after the merge.
+    let problems = match resource {
+        Resource::Pipeline(_) => pipehook::dispatch::check_pipeline_tags(&tags, "tags"),
+        Resource::Webhook(_) => pipehook::dispatch::tags::check_webhook_tags(&tags, "tags"),
+    };
+    if !problems.is_empty() {
+        return Err(ApiError::from_problems(&problems));
     }
     store_tags(ctx, &arn, &resource, tags).await?;
     Ok(json!({}))
