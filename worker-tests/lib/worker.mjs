@@ -177,7 +177,10 @@ export function amzDate(ms) {
 
 /**
  * Signs a JSON API request. Options let a test break one thing at a time:
- * `time` (epoch ms), `secret`, `keyId`, `region`, `service`, `tamperBody`, `rawBody`.
+ * `time` (epoch ms), `secret`, `keyId`, `region`, `service`, `tamperBody`, `rawBody`;
+ * `headers` (more headers, signed), `unsigned` (names sent but left out of SignedHeaders),
+ * `dateHeader` (`"date"` sends the time in `Date` instead of `X-Amz-Date`), `after` (headers
+ * set once the request is signed, as a replayer would).
  */
 export function signedApiRequest(endpoint, operation, input, opts = {}) {
   const url = new URL(endpoint);
@@ -192,10 +195,12 @@ export function signedApiRequest(endpoint, operation, input, opts = {}) {
   const headers = {
     "content-type": "application/x-amz-json-1.1",
     host: url.host,
-    "x-amz-date": date,
+    [opts.dateHeader ?? "x-amz-date"]: date,
     "x-amz-target": `CodePipeline_20150709.${operation}`,
+    ...opts.headers,
   };
-  const names = Object.keys(headers).sort();
+  const unsigned = new Set(opts.unsigned ?? []);
+  const names = Object.keys(headers).filter((n) => !unsigned.has(n)).sort();
   const canonical = [
     "POST",
     "/",
@@ -211,6 +216,7 @@ export function signedApiRequest(endpoint, operation, input, opts = {}) {
   const signature = createHmac("sha256", key).update(toSign).digest("hex");
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${keyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
   delete headers.host;
+  Object.assign(headers, opts.after);
   return { url: `${endpoint}/`, init: { method: "POST", headers, body: opts.tamperBody ? body.replace("}", ' }') : body } };
 }
 
