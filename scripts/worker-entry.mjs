@@ -40,11 +40,8 @@ var shim_default = {
 if (typeof Entrypoint.prototype.queue === "function") {
   shim_default.queue = function queue(batch, env, ctx) {
     checkReinitialize();
-    try {
-      return Promise.resolve(Entrypoint.prototype.queue.call({ env, ctx }, batch)).catch(rethrowCritical);
-    } catch (e) {
-      return rethrowCritical(e);
-    }
+    // A throw, synchronous or not, rejects the batch's promise (the runtime then retries it).
+    return new Promise((resolve) => resolve(Entrypoint.prototype.queue.call({ env, ctx }, batch))).catch(rethrowCritical);
   };
 }
 function rethrowCritical(e) {

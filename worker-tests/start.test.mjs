@@ -15,10 +15,12 @@ import {
   ListPipelineExecutionsCommand,
   PutWebhookCommand,
 } from "@aws-sdk/client-codepipeline";
-import { CREDENTIALS, REGION, SECRET_MARKER, fixturesDir, githubWebhook, pipelineDeclaration, repoRoot } from "./lib/worker.mjs";
+import { CREDENTIALS, DISPATCH_CREDENTIALS, DISPATCH_SIGNING_SECRET, REGION, SECRET_MARKER, callApi, fixturesDir, githubWebhook, pipelineDeclaration, repoRoot } from "./lib/worker.mjs";
+import { secretsIn, settled, startTarget, verifyStandardWebhook } from "./lib/dispatch.mjs";
 
 let child;
 let endpoint;
+let target; // an HTTP dispatch target
 let output = "";
 const persist = fs.mkdtempSync(path.join(os.tmpdir(), "pipehook-start-"));
 
@@ -32,12 +34,23 @@ const freePort = () =>
   });
 
 before(async () => {
+  target = await startTarget(() => ({ status: 202 }));
   const port = await freePort();
   endpoint = `http://127.0.0.1:${port}`;
   child = spawn("bash", ["scripts/start.sh"], {
     cwd: repoRoot,
     detached: true, // its own process group, so workerd stops with it
-    env: { ...process.env, PORT: String(port), PIPEHOOK_SKIP_SETUP: "1", PIPEHOOK_SKIP_BUILD: "1", PIPEHOOK_PERSIST_TO: persist },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      PIPEHOOK_SKIP_SETUP: "1",
+      PIPEHOOK_SKIP_BUILD: "1",
+      PIPEHOOK_PERSIST_TO: persist,
+      PIPEHOOK_DISPATCH_SIGNING_SECRET: DISPATCH_SIGNING_SECRET,
+      PIPEHOOK_DISPATCH_AWS_ACCESS_KEY_ID: DISPATCH_CREDENTIALS.accessKeyId,
+      PIPEHOOK_DISPATCH_AWS_SECRET_ACCESS_KEY: DISPATCH_CREDENTIALS.secretAccessKey,
+      PIPEHOOK_DISPATCH_RETRY_BASE_S: "0",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (d) => (output += d));
@@ -60,6 +73,7 @@ after(async () => {
     await new Promise((r) => child.once("exit", r));
   }
   fs.rmSync(persist, { recursive: true, force: true });
+  await target?.close();
 });
 
 it("start_prints_endpoint_region_and_dev_credentials", () => {
@@ -94,4 +108,35 @@ it("wrangler_dev_serves_api_page_and_a_signed_github_push", async () => {
   assert.equal(pipelineExecutionSummaries[0].trigger.triggerType, "Webhook");
   // The state is on disk under the persist directory.
   assert.ok(fs.readdirSync(persist).length > 0);
+});
+
+it("wrangler_dev_runs_the_dispatch_queue_and_a_tagged_pipeline_starts_its_http_target", async () => {
+  const api = async (op, input) => {
+    const r = await callApi(endpoint, op, input);
+    assert.equal(r.status, 200, `${op}: ${r.text}`);
+    return r.json;
+  };
+  await api("CreatePipeline", {
+    pipeline: pipelineDeclaration("dispatched", { branch: "master" }),
+    tags: [{ key: "pipehook:dispatch", value: `${target.url}/hook` }, { key: "pipehook:variable:COMMIT", value: "$.after" }],
+  });
+  const secret = `${SECRET_MARKER}dispatched`;
+  const { webhook } = await api("PutWebhook", { webhook: githubWebhook("dispatched", "dispatched", secret) });
+  const body = fs.readFileSync(path.join(fixturesDir, "push.with-new-branch.payload.json"), "utf8");
+  const res = await fetch(webhook.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": await sign(secret, body) },
+    body,
+  });
+  const answer = await res.json();
+  assert.equal(res.status, 200);
+  const execution = await settled(endpoint, "dispatched", answer.pipelineExecutionId, { ms: 60_000 });
+  assert.equal(execution.status, "Succeeded", execution.statusSummary);
+  assert.equal(target.requests.length, 1);
+  const payload = verifyStandardWebhook(target.requests[0]);
+  assert.equal(payload.pipelineExecutionId, answer.pipelineExecutionId);
+  assert.deepEqual(payload.variables, { COMMIT: JSON.parse(body).after });
+  // wrangler shows the dispatch secrets as hidden; neither it nor the Worker prints them.
+  assert.match(output, /dispatch\s+HTTP targets \(signing secret set\) AWS targets/);
+  assert.deepEqual(secretsIn([output]).filter((s) => s !== SECRET_MARKER), []);
 });
