@@ -77,6 +77,19 @@ fn check_count(n: usize, path: &str, what: &str, min: usize, max: usize, problem
     }
 }
 
+/// A ValidationException when `key` was seen before in the list.
+fn once<'a>(
+    seen: &mut HashSet<&'a str>,
+    key: Option<&'a str>,
+    path: &str,
+    problems: &mut Vec<Problem>,
+    message: impl FnOnce(&str) -> String,
+) {
+    if let Some(k) = key.filter(|k| !seen.insert(k)) {
+        problems.push(Problem::new(ProblemKind::Validation, path, message(k)));
+    }
+}
+
 fn check_variables(value: Option<&Value>, problems: &mut Vec<Problem>) -> Vec<PipelineVariable> {
     let Some(items) = list(value, "variables", problems) else { return Vec::new() };
     check_count(items.len(), "variables", "variables", 1, MAX_VARIABLES, problems);
@@ -101,15 +114,7 @@ fn check_variables(value: Option<&Value>, problems: &mut Vec<Problem>) -> Vec<Pi
         let value_at = format!("{path}.value");
         let value = required_string(v.get("value"), &value_at, problems)
             .filter(|s| check_length(s, &value_at, 1, VARIABLE_VALUE_MAX, false, problems));
-        if let Some(n) = name {
-            if !seen.insert(n) {
-                problems.push(Problem::new(
-                    ProblemKind::Validation,
-                    &name_at,
-                    format!("Variable '{n}' at '{name_at}' is given more than once"),
-                ));
-            }
-        }
+        once(&mut seen, name, &name_at, problems, |n| format!("Variable '{n}' at '{name_at}' is given more than once"));
         if let (Some(name), Some(value)) = (name, value) {
             out.push(PipelineVariable { name: name.into(), value: value.into() });
         }
@@ -147,15 +152,9 @@ fn check_overrides(
         let value_at = format!("{path}.revisionValue");
         let revision = required_string(o.get("revisionValue"), &value_at, problems)
             .filter(|r| check_length(r, &value_at, 1, REVISION_MAX, false, problems));
-        if let Some(a) = action {
-            if !seen.insert(a) {
-                problems.push(Problem::new(
-                    ProblemKind::Validation,
-                    &action_at,
-                    format!("Action '{a}' at '{action_at}' has more than one source revision override"),
-                ));
-            }
-        }
+        once(&mut seen, action, &action_at, problems, |a| {
+            format!("Action '{a}' at '{action_at}' has more than one source revision override")
+        });
         if let (Some(a), Some(t), Some(r)) = (action, revision_type, revision) {
             out.push(SourceRevisionOverride { action_name: a.into(), revision_type: t.into(), revision_value: r.into() });
         }

@@ -9,11 +9,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { SECRET_MARKER, callApi, deliverSigned, fixturesDir, githubWebhook, pipelineDeclaration } from "./lib/worker.mjs";
-import { settled, startDispatchWorker, startTarget, v2Pipeline } from "./lib/dispatch.mjs";
+import { SECRET_MARKER, callApi, deliverSigned, githubWebhook, pipelineDeclaration } from "./lib/worker.mjs";
+import { PUSH, settled, startDispatchWorker, startTarget, v2Pipeline } from "./lib/dispatch.mjs";
 
 const SECRET = `${SECRET_MARKER}faults`;
-const PUSH = fs.readFileSync(path.join(fixturesDir, "push.with-new-branch.payload.json"), "utf8");
 
 let w;
 let target;

@@ -5,6 +5,7 @@
 // in front of a second pipehook Worker that plays AWS CodePipeline.
 import http from "node:http";
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { Webhook } from "standardwebhooks";
 import {
@@ -12,9 +13,13 @@ import {
   DISPATCH_SIGNING_SECRET,
   SECRETS,
   callApi,
+  fixturesDir,
   repoRoot,
   startWorker,
 } from "./worker.mjs";
+
+/** The real GitHub push the dispatch suites deliver (to branch master). */
+export const PUSH = fs.readFileSync(path.join(fixturesDir, "push.with-new-branch.payload.json"), "utf8");
 
 export const QUEUE = "pipehook-dispatch";
 export const DEAD_LETTER_QUEUE = "pipehook-dispatch-dlq";

@@ -18,13 +18,13 @@
 //!   imported once per cached definition, and then the body is copied into
 //!   wasm: two copies at most;
 //! - the core decides ([`pipehook::evaluate_delivery`]); an accepted delivery
-//!   stores its execution (one KV write; with `X-GitHub-Delivery`, one read and
-//!   a second write, its start time, so that a copy of it starts nothing new) and,
-//!   at most once a second per webhook and isolate, `lastTriggered`, both before
-//!   answering 200; when the pipeline has a `pipehook:dispatch` target, the start
-//!   is also handed to the `DISPATCH` queue before the answer (`handoff.rs`). A
-//!   pipeline without a target pays nothing for dispatch: its compiled view holds
-//!   `None`, and no variable is selected, no message built.
+//!   stores its execution (one KV write) and, at most once a second per webhook
+//!   and isolate, `lastTriggered`, both before answering 200. When the pipeline
+//!   has a `pipehook:dispatch` target, the start is also handed to the `DISPATCH`
+//!   queue before the answer, once per `X-GitHub-Delivery` (one KV read and a
+//!   second write, the start time: `handoff.rs`). A pipeline without a target
+//!   pays nothing for dispatch: its compiled view holds `None`, and nothing is
+//!   read, selected or built beyond what it did before.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;

@@ -9,29 +9,36 @@
 //! arrive while the first is still being stored wait for it in this isolate (`IN_FLIGHT`),
 //! and copies this isolate has answered are known without a KV read (`ANSWERED`).
 //!
-//! **Record, then enqueue, then answer.** The record (and the start-time key) are written
-//! first, then the start is sent to the queue; only then is the delivery answered 200. If a
+//! **Record and enqueue, then answer.** The record, the start-time key and the queue message
+//! are written together; only when all three are done is the delivery answered 200. If a
 //! write fails, or the queue refuses the message (the record is then deleted again), the answer
 //! is 503 and the sender's retry completes the start with the same id and start time, so the
-//! retry never makes a second execution. The one state this leaves for a retry to finish: a
+//! retry never makes a second execution. A message whose record was not written is harmless:
+//! the consumer starts nothing before it reads the record, and drops a message whose record
+//! never comes. The one state this leaves for a retry to finish: a
 //! queue refusal whose record could not be deleted either; the record is then `InProgress`
 //! with no attempt made, and the next copy of the delivery sends the start again.
 //!
 //! Deliveries without `X-GitHub-Delivery` get a fresh time-ordered id, as before: each is
-//! its own execution. Deliveries to pipelines without a target do exactly what they did,
-//! plus the start-time key when they carry `X-GitHub-Delivery`.
+//! its own execution. So do all deliveries to pipelines without a target: they start nothing
+//! but a record, exactly as before dispatch (and as AWS, which starts an execution for every
+//! copy a webhook receives), and stay as fast as they were: the bookkeeping above is one KV
+//! read and one more write per delivery, which nearly doubled the Worker's CPU per accepted
+//! delivery under Miniflare (`bench/RESULTS.md`, "Dispatch").
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
 
-use futures_util::future::join;
+use futures_util::future::join3;
 use pipehook::dispatch::message::MESSAGE_VERSION;
 use pipehook::dispatch::outcome::summary;
 use pipehook::dispatch::{execution_id_for_delivery, DispatchMessage, ExecutionRef, StartDetails};
 use pipehook::PipelineVariable;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use worker::Env;
 
 use crate::dispatch::{self, HotDispatch};
@@ -42,10 +49,37 @@ use crate::store::{PipelineSnapshot, Store};
 /// Bound on [`ANSWERED`]; reaching it empties it (it is only a shortcut past a KV read).
 const ANSWERED_ENTRIES: usize = 4096;
 
+/// The outcome of a delivery's first copy in this isolate, which later copies wait for.
+#[derive(Default)]
+struct FirstCopy {
+    stored: Cell<Option<bool>>,
+    waiting: RefCell<Vec<Waker>>,
+}
+
+impl FirstCopy {
+    fn settle(&self, stored: bool) {
+        self.stored.set(Some(stored));
+        for waker in self.waiting.take() {
+            waker.wake();
+        }
+    }
+
+    /// Whether the first copy was stored, once it is known.
+    async fn outcome(&self) -> bool {
+        poll_fn(|cx| match self.stored.get() {
+            Some(stored) => Poll::Ready(stored),
+            None => {
+                self.waiting.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
 thread_local! {
-    /// Deliveries being stored by this isolate, by `<pipeline>/<incarnation>/<id>`: a promise
-    /// of whether the first copy succeeded.
-    static IN_FLIGHT: RefCell<HashMap<String, js_sys::Promise>> = RefCell::new(HashMap::new());
+    /// Deliveries being stored by this isolate, by `<pipeline>/<incarnation>/<id>`.
+    static IN_FLIGHT: RefCell<HashMap<String, Rc<FirstCopy>>> = RefCell::new(HashMap::new());
     /// Deliveries this isolate has answered 200, by the same key.
     static ANSWERED: RefCell<HashMap<String, ()>> = RefCell::new(HashMap::new());
 }
@@ -73,7 +107,7 @@ pub type Unavailable = &'static str;
 
 /// Records (and hands off) the execution of an accepted delivery; its id.
 pub async fn start(store: &Store, env: &Env, a: &Accepted<'_>) -> Result<String, Unavailable> {
-    let Some(delivery) = a.delivery_id else {
+    let Some(delivery) = a.delivery_id.filter(|_| a.dispatch.is_some()) else {
         let id = ids::execution_id(a.now_ms);
         return first(store, env, a, &id, false).await.map(|()| id);
     };
@@ -83,16 +117,13 @@ pub async fn start(store: &Store, env: &Env, a: &Accepted<'_>) -> Result<String,
         return Ok(id);
     }
     if let Some(first_copy) = IN_FLIGHT.with(|m| m.borrow().get(&key).cloned()) {
-        return match JsFuture::from(first_copy).await {
-            Ok(ok) if ok.is_truthy() => Ok(id),
-            _ => Err("a copy of this delivery"),
-        };
+        return if first_copy.outcome().await { Ok(id) } else { Err("a copy of this delivery") };
     }
-    let mut settle = None;
-    let promise = js_sys::Promise::new(&mut |resolve, _| settle = Some(resolve));
-    IN_FLIGHT.with(|m| m.borrow_mut().insert(key.clone(), promise));
+    let first_copy = Rc::new(FirstCopy::default());
+    IN_FLIGHT.with(|m| m.borrow_mut().insert(key.clone(), first_copy.clone()));
     let result = first(store, env, a, &id, true).await;
     IN_FLIGHT.with(|m| m.borrow_mut().remove(&key));
+    first_copy.settle(result.is_ok());
     if result.is_ok() {
         ANSWERED.with(|m| {
             let mut m = m.borrow_mut();
@@ -101,9 +132,6 @@ pub async fn start(store: &Store, env: &Env, a: &Accepted<'_>) -> Result<String,
             }
             m.insert(key, ());
         });
-    }
-    if let Some(resolve) = settle {
-        let _ = resolve.call1(&JsValue::NULL, &JsValue::from_bool(result.is_ok()));
     }
     result.map(|()| id)
 }
@@ -152,24 +180,31 @@ async fn first(store: &Store, env: &Env, a: &Accepted<'_>, id: &str, derived: bo
             Ok(())
         }
     };
-    match join(record, start_key).await {
-        (Err(_), _) => return Err("execution"),
-        // Without its start-time key a later copy could not find this record, and would
-        // record a second one: it goes again, and the retry writes both.
-        (Ok(()), Err(_)) => {
-            let _ = store.delete_execution(pipeline, incarnation, started_ms, id).await;
-            return Err("execution");
+    // The message goes with the writes: the consumer starts nothing until it reads the record,
+    // so a message whose record was never written is dropped, not started.
+    let handed = async {
+        match (&start, &queue) {
+            (Start::Queued { hot, variables }, Some(queue)) => {
+                dispatch::enqueue(queue, &message(a, id, started_ms, hot, variables.clone())).await.is_ok()
+            }
+            _ => true,
         }
-        (Ok(()), Ok(())) => {}
-    }
-    if let (Start::Queued { hot, variables }, Some(queue)) = (&start, &queue) {
-        let message = message(a, id, started_ms, hot, variables.clone());
-        if dispatch::enqueue(queue, &message).await.is_err() {
+    };
+    match join3(record, start_key, handed).await {
+        (Err(_), _, _) => Err("execution"),
+        // Without its start-time key a later copy could not find this record and would record
+        // a second one; without its message nothing would start it. Either way the record goes
+        // again, and the sender's retry does the whole.
+        (Ok(()), Err(_), _) => {
             let _ = store.delete_execution(pipeline, incarnation, started_ms, id).await;
-            return Err("dispatch queue");
+            Err("execution")
         }
+        (Ok(()), Ok(()), false) => {
+            let _ = store.delete_execution(pipeline, incarnation, started_ms, id).await;
+            Err("dispatch queue")
+        }
+        (Ok(()), Ok(()), true) => Ok(()),
     }
-    Ok(())
 }
 
 /// A copy of a delivery whose execution is recorded: nothing new, unless the first copy's

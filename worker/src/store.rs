@@ -11,7 +11,7 @@
 //! | `triggered/<token>` | epoch seconds of the last accepted delivery | deliveries |
 //! | `pipeline/<name>` | [`PipelineRecord`]; list metadata = its summary | pipeline operations |
 //! | `execution/<pipeline>/<incarnation>/<inverted ms>-<id>` | the execution; metadata = its summary | deliveries, StartPipelineExecution, the dispatch consumer |
-//! | `execution-id/<pipeline>/<incarnation>/<id>` | a delivery-derived id's start time in epoch ms; or the execution itself (executions stored before ids carried their time) | deliveries carrying `X-GitHub-Delivery` |
+//! | `execution-id/<pipeline>/<incarnation>/<id>` | a delivery-derived id's start time in epoch ms; or the execution itself (executions stored before ids carried their time) | deliveries to a pipeline with a dispatch target carrying `X-GitHub-Delivery` |
 //! | `client-token/<pipeline>/<incarnation>/<token>` | the execution id | StartPipelineExecution with a clientRequestToken |
 //!
 //! The webhook and pipeline records are the source of truth. `token/<token>`

@@ -83,7 +83,8 @@ async fn handle(store: &Store, config: &DispatchConfig, dead_letters: Option<&Js
     let (mut execution, mut summary_meta) = match store.execution_at(&e.pipeline, &e.incarnation, e.started_ms, &e.id).await {
         Ok(Some(found)) => found,
         Ok(None) if deliveries < RECORD_WAITS => {
-            let wait = retry_delay_s(config.retry_base_s, deliveries + 1).min(RECORD_WAIT_MAX_S);
+            // At least a second, whatever the base: the record is usually being written right now.
+            let wait = retry_delay_s(config.retry_base_s, deliveries + 1).clamp(1, RECORD_WAIT_MAX_S);
             let _ = js::retry(m, wait);
             return;
         }
