@@ -62,7 +62,7 @@ cat "$tmp/serve.log"
 
 step "node:test suites (@aws-sdk/client-codepipeline, the entry, GitHub deliveries, views, concurrency, wrangler dev)"
 # The SDK's notice about Node 20 support is not a test result.
-NODE_NO_WARNINGS=1 node --test worker-tests/api.test.mjs worker-tests/entry.test.mjs worker-tests/delivery.test.mjs worker-tests/views.test.mjs worker-tests/ways.test.mjs worker-tests/concurrency.test.mjs worker-tests/sigv4.test.mjs worker-tests/start.test.mjs \
+NODE_NO_WARNINGS=1 node --test worker-tests/api.test.mjs worker-tests/entry.test.mjs worker-tests/delivery.test.mjs worker-tests/views.test.mjs worker-tests/ways.test.mjs worker-tests/concurrency.test.mjs worker-tests/sigv4.test.mjs worker-tests/hostile.test.mjs worker-tests/faults.test.mjs worker-tests/start.test.mjs \
   worker-tests/dispatch.test.mjs worker-tests/dispatch-faults.test.mjs worker-tests/dispatch-api.test.mjs || status=1
 
 exit $status

@@ -1,6 +1,6 @@
 // An accepted delivery is recorded and enqueued before its 200. Faults are injected at the
-// binding boundary (the queue producer's send, KV's put and delete: worker-tests/lib/
-// dispatch-entry.js), never by a switch in the Worker: whichever step fails, the answer is 503,
+// binding boundary (the queue producer's send, KV's put and delete: worker-tests/lib/faults.mjs),
+// never by a switch in the Worker: whichever step fails, the answer is 503,
 // no execution is left behind, and the sender's retry makes exactly one execution and one start.
 // Also: a copy of a delivery handled by another isolate (the Worker restarted on the same
 // persisted KV) finds the execution in KV, and the retry delays are 1, 2, 4, 8 s with base 1.
@@ -53,17 +53,18 @@ after(async () => {
 });
 
 describe("a step before the 200 fails", () => {
-  for (const [name, faults, step] of [
-    ["enqueue-fails", { queueSend: 1 }, "the queue refuses the message"],
-    ["record-fails", { kv: [{ op: "put", prefix: "execution/", count: 1 }] }, "KV refuses the execution record"],
-    ["start-key-fails", { kv: [{ op: "put", prefix: "execution-id/", count: 1 }] }, "KV refuses the start-time key"],
+  for (const [name, fault, step] of [
+    ["enqueue-fails", { binding: "DISPATCH" }, "the queue refuses the message"],
+    ["record-fails", { binding: "PIPEHOOK", prefix: "execution/" }, "KV refuses the execution record"],
+    ["start-key-fails", { binding: "PIPEHOOK", prefix: "execution-id/" }, "KV refuses the start-time key"],
+    ["record-applied-but-failed", { binding: "PIPEHOOK", prefix: "execution/", mode: "after" }, "KV writes the record and reports a failure"],
   ]) {
     it(`${name}: 503, nothing left behind, and the retry starts once (${step})`, async () => {
       await wire(w, name, [{ key: "pipehook:dispatch", value: `${target.url}/${name}` }]);
       const delivery = crypto.randomUUID();
-      await w.faults(faults);
+      w.faults.failNth(1, fault);
       const refused = await push(name, delivery);
-      await w.faults({});
+      w.faults.clear();
       assert.equal(refused.status, 503, refused.text);
       assert.match(refused.json.message, /retry the delivery/);
       await pause(300);
@@ -85,9 +86,10 @@ describe("a step before the 200 fails", () => {
     const name = "double-fault";
     await wire(w, name, [{ key: "pipehook:dispatch", value: `${target.url}/${name}` }]);
     const delivery = crypto.randomUUID();
-    await w.faults({ queueSend: 1, kv: [{ op: "delete", prefix: "execution/", count: 1 }] });
+    w.faults.failNth(1, { binding: "DISPATCH" });
+    w.faults.andNth(2, { binding: "PIPEHOOK", prefix: "execution/" }); // the record's put, then its delete
     const refused = await push(name, delivery);
-    await w.faults({});
+    w.faults.clear();
     assert.equal(refused.status, 503);
     const [left] = await summaries(w, name);
     assert.equal(left.status, "InProgress");

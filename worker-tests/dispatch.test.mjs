@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import {
   DISPATCH_CREDENTIALS,
   DISPATCH_SIGNING_SECRET,
+  OAUTH_MARKER,
   SECRET_MARKER,
   callApi,
   deliverSigned,
@@ -346,8 +347,9 @@ describe("secrets", () => {
     const executions = entries.filter((e) => e.name.startsWith("execution"));
     assert.ok(executions.length > 10);
     assert.deepEqual(secretsIn(executions.map((e) => e.text)), [], "execution records");
-    // The webhook records and views hold their SecretToken (deliveries need it), and nothing else secret.
-    assert.deepEqual(secretsIn(entries.map((e) => e.text)), [SECRET_MARKER], "every record");
+    // The webhook records and views hold their SecretToken (deliveries need it), the pipeline
+    // records their action's OAuthToken (as AWS keeps it), and nothing else secret.
+    assert.deepEqual(secretsIn(entries.map((e) => e.text)), [SECRET_MARKER, OAUTH_MARKER], "every record");
     const letters = await w.deadLetters();
     assert.ok(letters.length >= 2);
     assert.deepEqual(secretsIn(letters.map((l) => JSON.stringify(l))), [], "dead letters");

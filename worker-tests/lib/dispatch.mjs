@@ -1,6 +1,7 @@
 // The dispatch suites' harness: the built Worker under Miniflare with real local queues (the
-// DISPATCH producer and consumer, and the dead-letter queue), fault injection at the binding
-// boundary (worker-tests/lib/dispatch-entry.js), the Worker's log lines captured, and the
+// DISPATCH producer and consumer, and the dead-letter queue, kept by lib/dispatch-entry.js),
+// faults injected at the binding boundary (lib/faults.mjs, on PIPEHOOK and DISPATCH), the
+// Worker's log lines captured, and the
 // targets: node:http receivers that verify Standard Webhooks signatures, and a capturing proxy
 // in front of a second pipehook Worker that plays AWS CodePipeline.
 import http from "node:http";
@@ -27,8 +28,9 @@ export const DEAD_LETTER_QUEUE = "pipehook-dispatch-dlq";
 /**
  * A pipehook Worker that dispatches: `DISPATCH`/`DISPATCH_DLQ` producers, this Worker as the
  * consumer of both queues (the dead-letter queue's messages are kept by the test entry), the
- * dispatch secrets, retries with no delay unless `retryBaseS` says otherwise. `logs` collects
- * what the Worker writes to stdout and stderr.
+ * dispatch secrets, retries with no delay unless `retryBaseS` says otherwise. `faults` controls
+ * the KV namespace's and the DISPATCH producer's writes (lib/faults.mjs); `logs` collects what
+ * the Worker writes to stdout and stderr.
  */
 export async function startDispatchWorker({ vars = {}, retryBaseS = "0", persist = false } = {}) {
   const logs = [];
@@ -43,26 +45,22 @@ export async function startDispatchWorker({ vars = {}, retryBaseS = "0", persist
       DISPATCH_RETRY_BASE_S: retryBaseS,
       ...vars,
     },
+    faults: { kv: ["PIPEHOOK"], queue: ["DISPATCH"] },
     miniflare: {
       queueProducers: { DISPATCH: QUEUE, DISPATCH_DLQ: DEAD_LETTER_QUEUE },
       queueConsumers: {
         [QUEUE]: { maxBatchTimeout: 0, maxRetries: 20, deadLetterQueue: DEAD_LETTER_QUEUE },
         [DEAD_LETTER_QUEUE]: { maxBatchTimeout: 0 },
       },
-      handleRuntimeStdio(stdout, stderr) {
-        stdout.on("data", (d) => logs.push(String(d)));
-        stderr.on("data", (d) => logs.push(String(d)));
-      },
+    },
+    stdio(stdout, stderr) {
+      stdout.on("data", (d) => logs.push(String(d)));
+      stderr.on("data", (d) => logs.push(String(d)));
     },
   });
   return {
     ...w,
     logs,
-    /** Sets the faults the test entry injects (see dispatch-entry.js); `{}` clears them. */
-    async faults(set) {
-      const r = await fetch(`${w.endpoint}/__test/faults`, { method: "POST", body: JSON.stringify(set) });
-      if (!r.ok) throw new Error(`faults: ${r.status}`);
-    },
     async deadLetters() {
       return (await fetch(`${w.endpoint}/__test/dead-letters`)).json();
     },

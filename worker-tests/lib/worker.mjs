@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { sign } from "@octokit/webhooks-methods";
+import { injectFaults, rawKvNamespace } from "./faults.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "..", "..");
@@ -19,6 +20,8 @@ export const ACCOUNT = "123456789012";
 export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 /** Every SecretToken the suite uses contains this marker, so a leak is easy to find. */
 export const SECRET_MARKER = "phk-secret-";
+/** Every GitHub OAuthToken in the suite's pipelines contains this one. */
+export const OAUTH_MARKER = "phk-oauth-";
 /** The dispatch secrets the suites give the Worker (worker-tests/lib/dispatch.mjs). */
 export const DISPATCH_CREDENTIALS = {
   accessKeyId: "AKIAPHKDISPATCH00001",
@@ -27,9 +30,10 @@ export const DISPATCH_CREDENTIALS = {
 };
 const SIGNING_KEY = "phk-dispatch-signing-key-32bytes";
 export const DISPATCH_SIGNING_SECRET = `whsec_${Buffer.from(SIGNING_KEY).toString("base64")}`;
-/** What no answer, record or log line may contain: SecretTokens and the dispatch secrets. */
+/** What no answer, record or log line may contain: SecretTokens, OAuthTokens and the dispatch secrets. */
 export const SECRETS = [
   SECRET_MARKER,
+  OAUTH_MARKER,
   DISPATCH_CREDENTIALS.accessKeyId,
   DISPATCH_CREDENTIALS.secretAccessKey,
   DISPATCH_CREDENTIALS.sessionToken,
@@ -41,10 +45,12 @@ export const SECRETS = [
 /**
  * `vars`: extra bindings, e.g. `{ DELIVERY_CACHE_MS: "0" }`. `script`: another entry
  * module (inside the repository) that imports the built Worker, for tests of the entry itself.
- * `miniflare`: more Miniflare options (queues, stdio: worker-tests/lib/dispatch.mjs).
+ * `faults`: bindings to wrap for fault injection, e.g. `{ kv: ["PIPEHOOK"] }` (lib/faults.mjs);
+ * the result's `faults` then controls them. `miniflare`: more of the Worker's Miniflare options
+ * (its queues: lib/dispatch.mjs); `stdio`: Miniflare's `handleRuntimeStdio`, to read its logs.
  */
-export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js", miniflare = {} } = {}) {
-  const mf = new Miniflare({
+export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js", faults = null, miniflare = {}, stdio } = {}) {
+  const worker = {
     modules: true,
     scriptPath: path.join(repoRoot, script),
     modulesRoot: repoRoot,
@@ -54,7 +60,6 @@ export async function startWorker({ persist = false, vars = {}, script = "worker
     ],
     compatibilityDate: "2026-04-01",
     kvNamespaces: ["PIPEHOOK"],
-    kvPersist: persist,
     bindings: {
       AWS_REGION: REGION,
       AWS_ACCOUNT_ID: ACCOUNT,
@@ -67,16 +72,18 @@ export async function startWorker({ persist = false, vars = {}, script = "worker
       binding: "ASSETS",
       routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
     },
-    host: "127.0.0.1",
-    port: 0,
     ...miniflare,
-  });
+  };
+  const shared = { kvPersist: persist, host: "127.0.0.1", port: 0, ...(stdio ? { handleRuntimeStdio: stdio } : {}) };
+  const injected = faults ? injectFaults(worker, faults) : null;
+  const mf = new Miniflare(injected ? { ...shared, workers: injected.workers } : { ...shared, ...worker });
   const upstream = await mf.ready;
-  const kv = await mf.getKVNamespace("PIPEHOOK");
+  const kv = await (injected?.workers[0].wrappedBindings.PIPEHOOK ? rawKvNamespace(mf, "PIPEHOOK") : mf.getKVNamespace("PIPEHOOK"));
   const proxy = await startProxy(upstream);
   return {
     mf,
     kv,
+    faults: injected?.control,
     endpoint: proxy.url,
     responses: proxy.responses,
     async close() {
@@ -161,7 +168,7 @@ export function startProxy(upstream) {
   });
 }
 
-/** Response bodies that contain a secret ([`SECRETS`]), or could not be read to tell. */
+/** Response bodies that contain a secret ([`SECRETS`]: SecretTokens, OAuthTokens, dispatch secrets), or could not be read to tell. */
 export function leaks(responses) {
   return responses.filter((r) => r.body === null || SECRETS.some((s) => r.body.includes(s)));
 }
@@ -236,7 +243,7 @@ export async function callApi(endpoint, operation, input, opts) {
 
 // --- fixtures ---
 
-export function pipelineDeclaration(name, { branch = "main", sourceAction = "Source" } = {}) {
+export function pipelineDeclaration(name, { branch = "main", sourceAction = "Source", oauthToken = `${OAUTH_MARKER}${name}` } = {}) {
   return {
     name,
     roleArn: `arn:aws:iam::${ACCOUNT}:role/pipehook-test`,
@@ -248,7 +255,7 @@ export function pipelineDeclaration(name, { branch = "main", sourceAction = "Sou
           {
             name: sourceAction,
             actionTypeId: { category: "Source", owner: "ThirdParty", provider: "GitHub", version: "1" },
-            configuration: { Owner: "Codertocat", Repo: "Hello-World", Branch: branch, OAuthToken: "****" },
+            configuration: { Owner: "Codertocat", Repo: "Hello-World", Branch: branch, OAuthToken: oauthToken },
             outputArtifacts: [{ name: "SourceOutput" }],
           },
         ],

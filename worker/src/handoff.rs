@@ -9,13 +9,12 @@
 //! arrive while the first is still being stored wait for it in this isolate (`IN_FLIGHT`),
 //! and copies this isolate has answered are known without a KV read (`ANSWERED`).
 //!
-//! **Record and enqueue, then answer.** The record, the start-time key and the queue message
-//! are written together; only when all three are done is the delivery answered 200. If a
-//! write fails, or the queue refuses the message (the record is then deleted again), the answer
-//! is 503 and the sender's retry completes the start with the same id and start time, so the
-//! retry never makes a second execution. A message whose record was not written is harmless:
-//! the consumer starts nothing before it reads the record, and drops a message whose record
-//! never comes. The one state this leaves for a retry to finish: a
+//! **Record, then enqueue, then answer.** The record and the start-time key are written first,
+//! then the start is sent to the queue; only then is the delivery answered 200. If a write
+//! fails, or the queue refuses the message, the record is deleted again (a failed write may
+//! still have been applied), the answer is 503, and the sender's retry completes the start with
+//! the same id and start time: the retry never makes a second execution, and nothing starts for
+//! a delivery answered 503. The one state this leaves for a retry to finish: a
 //! queue refusal whose record could not be deleted either; the record is then `InProgress`
 //! with no attempt made, and the next copy of the delivery sends the start again.
 //!
@@ -28,11 +27,9 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::future::poll_fn;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
 
-use futures_util::future::join3;
+use futures_util::future::join;
 use pipehook::dispatch::message::MESSAGE_VERSION;
 use pipehook::dispatch::outcome::summary;
 use pipehook::dispatch::{execution_id_for_delivery, DispatchMessage, ExecutionRef, StartDetails};
@@ -49,31 +46,30 @@ use crate::store::{PipelineSnapshot, Store};
 /// Bound on [`ANSWERED`]; reaching it empties it (it is only a shortcut past a KV read).
 const ANSWERED_ENTRIES: usize = 4096;
 
+/// How often a copy looks whether the first copy in this isolate is done, and for how long.
+const WAIT_STEP_MS: u32 = 5;
+const WAIT_STEPS: u32 = 2000;
+
 /// The outcome of a delivery's first copy in this isolate, which later copies wait for.
 #[derive(Default)]
 struct FirstCopy {
     stored: Cell<Option<bool>>,
-    waiting: RefCell<Vec<Waker>>,
 }
 
 impl FirstCopy {
-    fn settle(&self, stored: bool) {
-        self.stored.set(Some(stored));
-        for waker in self.waiting.take() {
-            waker.wake();
-        }
-    }
-
-    /// Whether the first copy was stored, once it is known.
+    /// Whether the first copy was stored, once it is known (`false` after 10 s without).
+    ///
+    /// By looking, on this request's own timer: workerd runs each request in its own I/O
+    /// context and cancels a request woken from another one's (the first copy's), so the
+    /// first copy cannot wake this one.
     async fn outcome(&self) -> bool {
-        poll_fn(|cx| match self.stored.get() {
-            Some(stored) => Poll::Ready(stored),
-            None => {
-                self.waiting.borrow_mut().push(cx.waker().clone());
-                Poll::Pending
+        for _ in 0..WAIT_STEPS {
+            if let Some(stored) = self.stored.get() {
+                return stored;
             }
-        })
-        .await
+            dispatch::js::sleep(WAIT_STEP_MS).await;
+        }
+        false
     }
 }
 
@@ -123,7 +119,7 @@ pub async fn start(store: &Store, env: &Env, a: &Accepted<'_>) -> Result<String,
     IN_FLIGHT.with(|m| m.borrow_mut().insert(key.clone(), first_copy.clone()));
     let result = first(store, env, a, &id, true).await;
     IN_FLIGHT.with(|m| m.borrow_mut().remove(&key));
-    first_copy.settle(result.is_ok());
+    first_copy.stored.set(Some(result.is_ok()));
     if result.is_ok() {
         ANSWERED.with(|m| {
             let mut m = m.borrow_mut();
@@ -157,8 +153,10 @@ async fn first(store: &Store, env: &Env, a: &Accepted<'_>, id: &str, derived: bo
         }
     }
     let start = Start::of(a);
+    // A payload's revision is kept to 200 characters (the record's own bound, whatever the payload).
+    let revision: Option<String> = a.revision.map(|r| r.chars().take(200).collect());
     let sources: Vec<Source> =
-        a.revision.map(|revision| Source { action: a.source_action, revision }).into_iter().collect();
+        revision.as_deref().map(|revision| Source { action: a.source_action, revision }).into_iter().collect();
     let trigger = Trigger { trigger_type: "Webhook", detail: a.webhook_arn };
     let status_summary = start.summary();
     let new = NewExecution {
@@ -180,31 +178,25 @@ async fn first(store: &Store, env: &Env, a: &Accepted<'_>, id: &str, derived: bo
             Ok(())
         }
     };
-    // The message goes with the writes: the consumer starts nothing until it reads the record,
-    // so a message whose record was never written is dropped, not started.
-    let handed = async {
-        match (&start, &queue) {
-            (Start::Queued { hot, variables }, Some(queue)) => {
-                dispatch::enqueue(queue, &message(a, id, started_ms, hot, variables.clone())).await.is_ok()
-            }
-            _ => true,
+    // Only a record whose write KV reported done is handed to the queue: nothing starts for a
+    // delivery answered 503. A write that failed may still have been applied, so it is undone.
+    let undo = || store.delete_execution(pipeline, incarnation, started_ms, id);
+    match join(record, start_key).await {
+        (Ok(()), Ok(())) => {}
+        // (Without its start-time key a later copy could not find the record, and would record
+        // a second one.)
+        _ => {
+            let _ = undo().await;
+            return Err("execution");
         }
-    };
-    match join3(record, start_key, handed).await {
-        (Err(_), _, _) => Err("execution"),
-        // Without its start-time key a later copy could not find this record and would record
-        // a second one; without its message nothing would start it. Either way the record goes
-        // again, and the sender's retry does the whole.
-        (Ok(()), Err(_), _) => {
-            let _ = store.delete_execution(pipeline, incarnation, started_ms, id).await;
-            Err("execution")
-        }
-        (Ok(()), Ok(()), false) => {
-            let _ = store.delete_execution(pipeline, incarnation, started_ms, id).await;
-            Err("dispatch queue")
-        }
-        (Ok(()), Ok(()), true) => Ok(()),
     }
+    if let (Start::Queued { hot, variables }, Some(queue)) = (&start, &queue) {
+        if dispatch::enqueue(queue, &message(a, id, started_ms, hot, variables.clone())).await.is_err() {
+            let _ = undo().await;
+            return Err("dispatch queue");
+        }
+    }
+    Ok(())
 }
 
 /// A copy of a delivery whose execution is recorded: nothing new, unless the first copy's

@@ -421,7 +421,7 @@ fn canonical_query(query: &str) -> String {
 }
 
 /// `20150830T123600Z` as epoch milliseconds.
-fn parse_amz_date(s: &str) -> Option<i64> {
+pub fn parse_amz_date(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;

@@ -41,26 +41,10 @@ fn read_json(path: &PathBuf) -> Result<Value, Failed> {
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()).into())
 }
 
-/// Epoch milliseconds of the suite's `2015-08-30T12:36:00Z`-style timestamps.
+/// Epoch milliseconds of the suite's `2015-08-30T12:36:00Z` timestamps.
 fn epoch_ms(iso: &str) -> Option<i64> {
-    let compact: String = iso.chars().filter(|c| !matches!(c, '-' | ':')).collect();
-    let at = chrono_free_parse(&compact)?;
-    Some(at)
-}
-
-/// `20150830T123600Z` as epoch milliseconds, by formatting candidates back: the verifier's own
-/// formatter is the one thing this file trusts, so the timestamp is found by inverting it.
-fn chrono_free_parse(compact: &str) -> Option<i64> {
-    let days_since_epoch = |y: i64, m: i64, d: i64| {
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-        era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-    };
-    let n = |r: std::ops::Range<usize>| compact.get(r)?.parse::<i64>().ok();
-    let ms = (days_since_epoch(n(0..4)?, n(4..6)?, n(6..8)?) * 86_400 + n(9..11)? * 3600 + n(11..13)? * 60 + n(13..15)?) * 1000;
-    (sigv4::format_amz_date(ms) == compact).then_some(ms)
+    let basic: String = iso.chars().filter(|c| !matches!(c, '-' | ':')).collect();
+    sigv4::parse_amz_date(&basic)
 }
 
 fn run_case(name: &str, delivered: &Value) -> Result<(), Failed> {

@@ -197,36 +197,54 @@ pub async fn start_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
     let declaration: Option<pipehook::PipelineDeclaration> = serde_json::from_value(pipeline.pipeline.clone()).ok();
     let overrides = pipehook::start::validate_start_overrides(&input, declaration.as_ref())
         .map_err(|p| ApiError::from_problems(&p))?;
-    // The same clientRequestToken answers the execution it started the first time.
-    if let Some(t) = &token {
-        if let Some(id) = ctx.store.client_token(&name, &pipeline.incarnation, t).await? {
-            return Ok(json!({ "pipelineExecutionId": id }));
-        }
-    }
     let detail = format!("arn:aws:iam::{}:user/{}", ctx.account, ctx.caller);
     let sources: Vec<Source> = overrides
         .source_revisions
         .iter()
         .map(|o| Source { action: &o.action_name, revision: &o.revision_value })
         .collect();
+    let trigger = Trigger { trigger_type: "StartPipelineExecution", detail: &detail };
+    let new = |id, started_ms| requested(id, started_ms, Target::of_record(&name, &pipeline), &trigger, &sources, &overrides);
+    // The same clientRequestToken answers the execution it started the first time. The
+    // token is stored before the execution, so a retry after a failure between the two
+    // finds the id and records the execution it names: one token, one execution.
+    if let Some(t) = &token {
+        if let Some(id) = ctx.store.client_token(&name, &pipeline.incarnation, t).await? {
+            if ctx.store.execution(&name, &pipeline.incarnation, &id).await?.is_none() {
+                let started = ids::execution_id_time(&id).unwrap_or(ctx.now_ms);
+                new(&id, started).put(&ctx.store).await?;
+            }
+            return Ok(json!({ "pipelineExecutionId": id }));
+        }
+    }
     let id = ids::execution_id(ctx.now_ms);
+    if let Some(t) = &token {
+        ctx.store.put_client_token(&name, &pipeline.incarnation, t, &id).await?;
+    }
+    new(&id, ctx.now_ms).put(&ctx.store).await?;
+    Ok(json!({ "pipelineExecutionId": id }))
+}
+
+/// The execution a StartPipelineExecution request records.
+fn requested<'a>(
+    id: &'a str,
+    started_ms: u64,
+    pipeline: Target<'a>,
+    trigger: &Trigger<'a>,
+    sources: &'a [Source<'a>],
+    overrides: &'a pipehook::start::StartOverrides,
+) -> NewExecution<'a> {
     NewExecution {
-        id: &id,
-        started_ms: ctx.now_ms,
-        pipeline: Target::of_record(&name, &pipeline),
-        trigger: Trigger { trigger_type: "StartPipelineExecution", detail: &detail },
-        sources: &sources,
+        id,
+        started_ms,
+        pipeline,
+        trigger: Trigger { trigger_type: trigger.trigger_type, detail: trigger.detail },
+        sources,
         variables: &overrides.variables,
         status: "InProgress",
         status_summary: None,
         dispatched: false,
     }
-    .put(&ctx.store)
-    .await?;
-    if let Some(t) = &token {
-        ctx.store.put_client_token(&name, &pipeline.incarnation, t, &id).await?;
-    }
-    Ok(json!({ "pipelineExecutionId": id }))
 }
 
 pub async fn get_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
