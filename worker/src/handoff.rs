@@ -145,11 +145,10 @@ async fn first(store: &Store, env: &Env, a: &Accepted<'_>, id: &str, derived: bo
     if derived {
         if let Some(ms) = store.execution_start(pipeline, incarnation, id).await.map_err(|_| "lookup")? {
             (started_ms, known_start) = (ms, true);
-            match store.execution_at(pipeline, incarnation, ms, id).await.map_err(|_| "lookup")? {
-                Some((record, _)) => return redelivered(a, id, ms, &record, queue.as_ref()).await,
-                // An earlier copy stopped before its record: this one completes it.
-                None => {}
+            if let Some((record, _)) = store.execution_at(pipeline, incarnation, ms, id).await.map_err(|_| "lookup")? {
+                return redelivered(a, id, ms, &record, queue.as_ref()).await;
             }
+            // (No record: an earlier copy stopped before it; this one completes it.)
         }
     }
     let start = Start::of(a);

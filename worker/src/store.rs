@@ -115,7 +115,8 @@ pub struct PipelineSnapshot {
 
 /// What `token/<token>` holds.
 pub enum TokenEntry {
-    View(DeliveryView),
+    /// (Boxed: a view is large, the other forms are small.)
+    View(Box<DeliveryView>),
     /// The webhook's name: resolve through the records.
     Name(String),
     /// Its webhook is deleted (or being deleted): resolves to nothing, whatever the records say.
@@ -132,7 +133,7 @@ impl TokenEntry {
             Ok(TokenEntry::Revoked)
         } else if text.starts_with('{') {
             serde_json::from_str(text)
-                .map(TokenEntry::View)
+                .map(|view| TokenEntry::View(Box::new(view)))
                 .map_err(|e| StoreError::Failed(format!("stored delivery view is unreadable: {e}")))
         } else {
             Ok(TokenEntry::Name(text.to_string()))

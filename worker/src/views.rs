@@ -168,7 +168,7 @@ pub async fn repair_pipeline(store: &Store, name: &str, pipeline: Option<&Pipeli
         }
         let view = view_of(&webhook, &record, pipeline);
         let current = match store.token_entry(&record.token).await?.as_deref().map(TokenEntry::parse) {
-            Some(Ok(TokenEntry::View(stored))) => stored == view,
+            Some(Ok(TokenEntry::View(stored))) => *stored == view,
             _ => false,
         };
         if !current {
