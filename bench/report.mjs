@@ -198,6 +198,15 @@ if (startup) {
 
 if (page) L.push(...pageSection(page));
 
+// Dispatch (bench/dispatch.mjs, the `dispatch` part of `npm run bench`): a note and a table.
+if (existsSync(here + "measured/dispatch.json")) {
+  const m = JSON.parse(readFileSync(here + "measured/dispatch.json", "utf8"));
+  L.push(`## ${m.title}`, "", m.note, "");
+  L.push(`| ${m.columns.join(" | ")} |`, `|${m.columns.map(() => "---").join("|")}|`);
+  for (const row of m.rows) L.push(`| ${row.join(" | ")} |`);
+  L.push("");
+}
+
 // Measurements made once, by hand, that `npm run bench` does not repeat (they need other builds):
 // each file is a note and a table.
 for (const file of ["variants.json", "skip-loop.json", "whitespace.json", "decision-wire.json", "worker-entry.json", "worker-sync.json", "answer-cost.json", "kv-tmpfs.json", "scan-simd.json", "size.json"]) {

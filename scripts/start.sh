@@ -14,6 +14,14 @@
 #   PIPEHOOK_GITHUB_API_URL     GitHub's REST API for Register/DeregisterWebhookWithThirdParty
 #                               (default https://api.github.com; GitHub Enterprise Server:
 #                               https://HOST/api/v3)
+# Dispatch (the DISPATCH queue runs locally too; README.md, "Dispatch"):
+#   PIPEHOOK_DISPATCH_SIGNING_SECRET       whsec_… key that signs HTTP targets' POSTs
+#   PIPEHOOK_DISPATCH_AWS_ACCESS_KEY_ID    credentials for AWS targets
+#   PIPEHOOK_DISPATCH_AWS_SECRET_ACCESS_KEY
+#   PIPEHOOK_DISPATCH_AWS_SESSION_TOKEN    (optional)
+#   PIPEHOOK_DISPATCH_AWS_ENDPOINT         instead of https://codepipeline.<region>.amazonaws.com
+#   PIPEHOOK_DISPATCH_RETRY_BASE_S         retry delays base·2^(n−1) s (default 2)
+# The secrets reach the Worker through a private env file, so wrangler shows them as hidden.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -46,8 +54,31 @@ pipehook Worker (wrangler dev, local KV in ${PERSIST})
                  aws codepipeline list-webhooks --region ${REGION} --endpoint-url http://127.0.0.1:${PORT}
 
 INFO
+dispatch=()
+[ -n "${PIPEHOOK_DISPATCH_SIGNING_SECRET:-}" ] && dispatch+=("HTTP targets (signing secret set)")
+[ -n "${PIPEHOOK_DISPATCH_AWS_ACCESS_KEY_ID:-}" ] && dispatch+=("AWS targets${PIPEHOOK_DISPATCH_AWS_ENDPOINT:+ at ${PIPEHOOK_DISPATCH_AWS_ENDPOINT}}")
+if [ ${#dispatch[@]} -gt 0 ]; then
+  printf '  dispatch     %s\n\n' "${dispatch[*]}"
+else
+  printf '  dispatch     no PIPEHOOK_DISPATCH_* secrets: starts of tagged pipelines will fail\n\n'
+fi
 
-exec node_modules/.bin/wrangler dev -c worker/wrangler.toml --local \
+dispatch_args=()
+for name in AWS_ENDPOINT RETRY_BASE_S; do
+  value="$(printenv "PIPEHOOK_DISPATCH_${name}" || true)"
+  [ -n "$value" ] && dispatch_args+=(--var "DISPATCH_${name}:${value}")
+done
+secrets="$(mktemp)"
+chmod 600 "$secrets"
+trap 'rm -f "$secrets"' EXIT
+for name in SIGNING_SECRET AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN; do
+  value="$(printenv "PIPEHOOK_DISPATCH_${name}" || true)"
+  [ -n "$value" ] && printf "DISPATCH_%s='%s'\n" "$name" "$value" >>"$secrets"
+done
+[ -s "$secrets" ] && dispatch_args+=(--env-file "$secrets")
+
+# Not exec: the trap removes the secrets file when wrangler stops.
+node_modules/.bin/wrangler dev -c worker/wrangler.toml --local \
   --ip 127.0.0.1 --port "$PORT" --persist-to "$PERSIST" \
   --var "AWS_REGION:${REGION}" --var "AWS_ACCESS_KEY_ID:${KEY_ID}" --var "AWS_SECRET_ACCESS_KEY:${SECRET}" \
-  ${extra_vars[@]+"${extra_vars[@]}"}
+  ${extra_vars[@]+"${extra_vars[@]}"} ${dispatch_args[@]+"${dispatch_args[@]}"}

@@ -1,6 +1,7 @@
 // Rewrites worker-build's entry (worker/build/index.js, built with NO_MINIFY=1)
-// so that the module's default export is a plain `{ fetch }` object instead of
-// worker-build's `WorkerEntrypoint` subclass behind a Proxy.
+// so that the module's default export is a plain `{ fetch, queue }` object instead of
+// worker-build's `WorkerEntrypoint` subclass behind a Proxy (`queue` when the
+// Worker exports a queue handler: the dispatch consumer).
 //
 // Why: for a class export workerd constructs an entrypoint per request, the
 // Proxy's construct trap builds another Proxy around it, and reading `fetch`
@@ -35,6 +36,14 @@ var shim_default = {
     }
   }
 };
+// The queue consumer (the DISPATCH queue), when the Worker exports one: the same recovery.
+if (typeof Entrypoint.prototype.queue === "function") {
+  shim_default.queue = function queue(batch, env, ctx) {
+    checkReinitialize();
+    // A throw, synchronous or not, rejects the batch's promise (the runtime then retries it).
+    return new Promise((resolve) => resolve(Entrypoint.prototype.queue.call({ env, ctx }, batch))).catch(rethrowCritical);
+  };
+}
 function rethrowCritical(e) {
   handleMaybeCritical(e);
   throw e;
@@ -75,5 +84,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     console.error(e.message);
     process.exit(1);
   }
-  console.log(`worker-entry: ${file} exports a plain { fetch } object`);
+  const handlers = readFileSync(file, "utf8").includes("Entrypoint.prototype.queue = function") ? "fetch, queue" : "fetch";
+  console.log(`worker-entry: ${file} exports a plain { ${handlers} } object`);
 }

@@ -231,7 +231,7 @@ fn decide_payload(
 /// GitHub sends JSON, or with content type `application/x-www-form-urlencoded`
 /// the JSON in the form's `payload` field. With a plan, the document is the pruned one
 /// [`ScanPlan::scan`] gives; a body the scan refuses is parsed by serde_json for the reason.
-fn parse_payload(
+pub(crate) fn parse_payload(
     plan: Option<&ScanPlan>,
     headers: &[(String, String)],
     body: &[u8],

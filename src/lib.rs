@@ -4,11 +4,14 @@
 //!   or every [`Problem`] at once, each with its AWS exception and path.
 //! - [`evaluate_delivery`] decides a delivery (authentication, body, filters)
 //!   and explains the decision.
+//! - [`dispatch`] is what an accepted delivery hands to real work (a pipeline's
+//!   `pipehook:dispatch` target): tags, variables, messages, signatures, outcomes.
 //!
 //! No I/O, storage or clock: callers pass them in.
 
 pub mod auth;
 pub mod delivery;
+pub mod dispatch;
 pub mod filter;
 pub mod jsonpath;
 pub mod model;
@@ -16,6 +19,7 @@ pub mod pipeline;
 pub mod problem;
 pub mod redact;
 pub mod scan;
+pub mod start;
 pub mod secrets;
 pub mod trace;
 pub mod validate;

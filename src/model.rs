@@ -159,3 +159,19 @@ impl PipelineDeclaration {
         self.stages.first()?.actions.iter().find(|a| a.name == name)
     }
 }
+
+/// One of StartPipelineExecution's `variables` (the model's `PipelineVariable`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineVariable {
+    pub name: String,
+    pub value: String,
+}
+
+/// One of StartPipelineExecution's `sourceRevisions` (the model's `SourceRevisionOverride`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceRevisionOverride {
+    pub action_name: String,
+    pub revision_type: String,
+    pub revision_value: String,
+}

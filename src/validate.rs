@@ -87,6 +87,7 @@ pub fn validate_put_webhook(
         Some(v) => check_definition(v, "webhook", pipeline, &mut problems),
     };
     let tags = check_tags(root.get("tags"), "tags", &mut problems);
+    problems.extend(crate::dispatch::tags::check_webhook_tags(&tags, "tags"));
     finish(problems, || ValidPutWebhook { webhook: webhook.expect("no problems"), tags })
 }
 
@@ -126,7 +127,7 @@ pub fn validate_webhook_definition(
 }
 
 /// Every problem found, model constraints first (as AWS checks them), or the value.
-fn finish<T>(mut problems: Vec<Problem>, value: impl FnOnce() -> T) -> Result<T, Vec<Problem>> {
+pub(crate) fn finish<T>(mut problems: Vec<Problem>, value: impl FnOnce() -> T) -> Result<T, Vec<Problem>> {
     if problems.is_empty() {
         Ok(value())
     } else {
@@ -512,7 +513,7 @@ fn check_against_pipeline(
 
 // ---- small readers shared by the sections above ----
 
-fn expect_object<'a>(value: &'a Value, path: &str, problems: &mut Vec<Problem>) -> Option<&'a Map<String, Value>> {
+pub(crate) fn expect_object<'a>(value: &'a Value, path: &str, problems: &mut Vec<Problem>) -> Option<&'a Map<String, Value>> {
     match value {
         Value::Object(map) => Some(map),
         Value::Null => {
@@ -526,7 +527,7 @@ fn expect_object<'a>(value: &'a Value, path: &str, problems: &mut Vec<Problem>) 
     }
 }
 
-fn required_string<'a>(value: Option<&'a Value>, path: &str, problems: &mut Vec<Problem>) -> Option<&'a str> {
+pub(crate) fn required_string<'a>(value: Option<&'a Value>, path: &str, problems: &mut Vec<Problem>) -> Option<&'a str> {
     match value {
         None | Some(Value::Null) => {
             problems.push(Problem::missing(path));
@@ -549,7 +550,7 @@ fn optional_string<'a>(value: Option<&'a Value>, path: &str, problems: &mut Vec<
 
 /// Pushes a ValidationException for each length bound broken; true when none is.
 /// A `secret` value is never echoed.
-fn check_length(s: &str, path: &str, min: usize, max: usize, secret: bool, problems: &mut Vec<Problem>) -> bool {
+pub(crate) fn check_length(s: &str, path: &str, min: usize, max: usize, secret: bool, problems: &mut Vec<Problem>) -> bool {
     let len = s.chars().count();
     let shown = if secret { crate::redact::REDACTED.to_string() } else { echo(s) };
     if len < min {
@@ -563,7 +564,7 @@ fn check_length(s: &str, path: &str, min: usize, max: usize, secret: bool, probl
     }
 }
 
-fn wrong_type(path: &str, value: &Value, expected: &str) -> Problem {
+pub(crate) fn wrong_type(path: &str, value: &Value, expected: &str) -> Problem {
     let kind = match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -583,7 +584,7 @@ fn display_path(path: &str) -> &str {
     if path.is_empty() { "input" } else { path }
 }
 
-fn echo(s: &str) -> String {
+pub(crate) fn echo(s: &str) -> String {
     if s.chars().count() <= ECHO_MAX {
         s.to_string()
     } else {

@@ -58,6 +58,22 @@ describe("the entry rewrite (scripts/worker-entry.mjs)", () => {
     assert.deepEqual(mod.calls, ["check"]);
   });
 
+  it("exports_the_queue_handler_only_when_the_worker_has_one_with_the_same_recovery", async () => {
+    assert.equal((await load(plainEntry(SHIM))).default.queue, undefined);
+    const withQueue = SHIM.replace(
+      "var shim_default",
+      `Entrypoint.prototype.queue = function queue2(batch) {
+  if (batch === "boom") throw new Error("queue boom");
+  return Promise.resolve({ batch, env: this.env, ctx: this.ctx });
+};
+var shim_default`,
+    );
+    const mod = await load(plainEntry(withQueue));
+    assert.deepEqual(await mod.default.queue("b", "env", "ctx"), { batch: "b", env: "env", ctx: "ctx" });
+    await assert.rejects(mod.default.queue("boom", {}, {}), /queue boom/);
+    assert.deepEqual(mod.calls, ["check", "check", "critical: queue boom"]);
+  });
+
   it("is_idempotent", () => {
     const once = plainEntry(SHIM);
     assert.equal(plainEntry(once), once);

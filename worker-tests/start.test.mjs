@@ -18,10 +18,12 @@ import {
   PutWebhookCommand,
   RegisterWebhookWithThirdPartyCommand,
 } from "@aws-sdk/client-codepipeline";
-import { CREDENTIALS, REGION, SECRET_MARKER, fixturesDir, githubWebhook, pipelineDeclaration, repoRoot } from "./lib/worker.mjs";
+import { CREDENTIALS, DISPATCH_CREDENTIALS, DISPATCH_SIGNING_SECRET, REGION, SECRET_MARKER, callApi, fixturesDir, githubWebhook, pipelineDeclaration, repoRoot } from "./lib/worker.mjs";
+import { secretsIn, settled, startTarget, verifyStandardWebhook } from "./lib/dispatch.mjs";
 
 let child;
 let endpoint;
+let target; // an HTTP dispatch target
 let output = "";
 // Stands in for GitHub's API: records requests, answers an empty hook list and a created hook
 // (the API's shapes are checked against GitHub's description in github.test.mjs).
@@ -45,6 +47,7 @@ const freePort = () =>
   });
 
 before(async () => {
+  target = await startTarget(() => ({ status: 202 }));
   await new Promise((r) => github.listen(0, "127.0.0.1", r));
   const port = await freePort();
   endpoint = `http://127.0.0.1:${port}`;
@@ -57,6 +60,10 @@ before(async () => {
       PIPEHOOK_SKIP_SETUP: "1",
       PIPEHOOK_SKIP_BUILD: "1",
       PIPEHOOK_PERSIST_TO: persist,
+      PIPEHOOK_DISPATCH_SIGNING_SECRET: DISPATCH_SIGNING_SECRET,
+      PIPEHOOK_DISPATCH_AWS_ACCESS_KEY_ID: DISPATCH_CREDENTIALS.accessKeyId,
+      PIPEHOOK_DISPATCH_AWS_SECRET_ACCESS_KEY: DISPATCH_CREDENTIALS.secretAccessKey,
+      PIPEHOOK_DISPATCH_RETRY_BASE_S: "0",
       PIPEHOOK_GITHUB_API_URL: `http://127.0.0.1:${github.address().port}`,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -81,6 +88,7 @@ after(async () => {
     await new Promise((r) => child.once("exit", r));
   }
   fs.rmSync(persist, { recursive: true, force: true });
+  await target?.close();
   github.close();
 });
 
@@ -127,4 +135,35 @@ it("pipehook_github_api_url_is_where_register_webhook_with_third_party_goes", as
   await client.send(new PutWebhookCommand({ webhook: githubWebhook("registered", "registered", `${SECRET_MARKER}registered`) }));
   await client.send(new RegisterWebhookWithThirdPartyCommand({ webhookName: "registered" }));
   assert.deepEqual(githubRequests, ["GET /repos/Codertocat/Hello-World/hooks?per_page=100", "POST /repos/Codertocat/Hello-World/hooks"]);
+});
+
+it("wrangler_dev_runs_the_dispatch_queue_and_a_tagged_pipeline_starts_its_http_target", async () => {
+  const api = async (op, input) => {
+    const r = await callApi(endpoint, op, input);
+    assert.equal(r.status, 200, `${op}: ${r.text}`);
+    return r.json;
+  };
+  await api("CreatePipeline", {
+    pipeline: pipelineDeclaration("dispatched", { branch: "master" }),
+    tags: [{ key: "pipehook:dispatch", value: `${target.url}/hook` }, { key: "pipehook:variable:COMMIT", value: "$.after" }],
+  });
+  const secret = `${SECRET_MARKER}dispatched`;
+  const { webhook } = await api("PutWebhook", { webhook: githubWebhook("dispatched", "dispatched", secret) });
+  const body = fs.readFileSync(path.join(fixturesDir, "push.with-new-branch.payload.json"), "utf8");
+  const res = await fetch(webhook.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": await sign(secret, body) },
+    body,
+  });
+  const answer = await res.json();
+  assert.equal(res.status, 200);
+  const execution = await settled(endpoint, "dispatched", answer.pipelineExecutionId, { ms: 60_000 });
+  assert.equal(execution.status, "Succeeded", execution.statusSummary);
+  assert.equal(target.requests.length, 1);
+  const payload = verifyStandardWebhook(target.requests[0]);
+  assert.equal(payload.pipelineExecutionId, answer.pipelineExecutionId);
+  assert.deepEqual(payload.variables, { COMMIT: JSON.parse(body).after });
+  // wrangler shows the dispatch secrets as hidden; neither it nor the Worker prints them.
+  assert.match(output, /dispatch\s+HTTP targets \(signing secret set\) AWS targets/);
+  assert.deepEqual(secretsIn([output]).filter((s) => s !== SECRET_MARKER), []);
 });

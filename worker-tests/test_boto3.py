@@ -150,6 +150,22 @@ class Boto3Compat(unittest.TestCase):
         self.assertError(lambda: self.raw.list_tags_for_resource(resourceArn="arn:nope"), "InvalidArnException")
         self.cp.delete_webhook(name="boto-tags")
 
+    def test_dispatch_tags_and_start_overrides(self):
+        arn = f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:boto-app"
+        e = self.assertError(lambda: self.cp.tag_resource(resourceArn=arn, tags=[{"key": "pipehook:dispatch", "value": "ftp://x"}]), "InvalidTagsException")
+        self.assertIn("https:// URL", e.response["Error"]["Message"])
+        self.cp.tag_resource(resourceArn=arn, tags=[{"key": "pipehook:variable:COMMIT", "value": "$.after"}])
+        started = self.cp.start_pipeline_execution(
+            name="boto-app",
+            variables=[{"name": "COMMIT", "value": "abc"}],
+            sourceRevisions=[{"actionName": "Source", "revisionType": "COMMIT_ID", "revisionValue": "abc"}],
+        )
+        got = self.cp.get_pipeline_execution(pipelineName="boto-app", pipelineExecutionId=started["pipelineExecutionId"])["pipelineExecution"]
+        self.assertEqual(got["variables"], [{"name": "COMMIT", "resolvedValue": "abc"}])
+        self.assertEqual(got["artifactRevisions"][0]["revisionId"], "abc")
+        self.assertError(lambda: self.cp.start_pipeline_execution(name="boto-app", variables=[{"name": "V", "value": "x" * 1001}]), "ValidationException")
+        self.cp.untag_resource(resourceArn=arn, tagKeys=["pipehook:variable:COMMIT"])
+
     def test_unsigned_request_refused(self):
         self.assertError(lambda: client(signed=False).list_webhooks(), "MissingAuthenticationTokenException", 403)
 

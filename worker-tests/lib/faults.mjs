@@ -8,6 +8,8 @@
 //   const w = await startWorker({ faults: { kv: ["PIPEHOOK"] } });
 //   w.faults.failNth(2);                 // the 2nd write from now fails (and only it)
 //   w.faults.failNth(1, { binding: "PIPEHOOK", mode: "after" }); // applied, then reported failed
+//   w.faults.failNth(1, { binding: "PIPEHOOK", prefix: "execution/" }); // counting only those keys
+//   w.faults.andNth(1, { binding: "DISPATCH" }); // a second fault planned beside the first
 //   w.faults.beforeNth(3, async () => {}) // runs just before the 3rd write goes ahead
 //                                         // (a concurrent writer, deterministically)
 //   w.faults.writes                      // every write seen: { binding, method, key }
@@ -57,25 +59,34 @@ export default function (env) {
 export function injectFaults(worker, spec) {
   const control = {
     writes: [],
-    plan: null,
-    failNth(n, { binding = null, mode = "before" } = {}) {
-      this.plan = { n, binding, mode, seen: 0 };
+    /** Planned faults, each counting the writes it matches (its binding, its key prefix). */
+    plans: [],
+    failNth(n, { binding = null, mode = "before", prefix = null } = {}) {
+      this.plans = [{ n, binding, mode, prefix, seen: 0 }];
     },
-    beforeNth(n, run, { binding = null } = {}) {
-      this.plan = { n, binding, run, seen: 0 };
+    /** One more fault beside those planned. */
+    andNth(n, { binding = null, mode = "before", prefix = null } = {}) {
+      this.plans.push({ n, binding, mode, prefix, seen: 0 });
+    },
+    beforeNth(n, run, { binding = null, prefix = null } = {}) {
+      this.plans = [{ n, binding, run, prefix, seen: 0 }];
     },
     clear() {
-      this.plan = null;
+      this.plans = [];
       this.writes.length = 0;
     },
     /** How this process answers one write. */
     async decide(write) {
       this.writes.push(write);
-      const plan = this.plan;
-      if (!plan || (plan.binding && plan.binding !== write.binding)) return "pass";
-      plan.seen += 1;
-      if (plan.seen !== plan.n) return "pass";
-      this.plan = null;
+      const matches = (p) => (!p.binding || p.binding === write.binding) && (!p.prefix || (write.key ?? "").startsWith(p.prefix));
+      let plan = null;
+      for (const p of this.plans) {
+        if (!matches(p)) continue;
+        p.seen += 1;
+        if (!plan && p.seen === p.n) plan = p;
+      }
+      if (!plan) return "pass";
+      this.plans = this.plans.filter((p) => p !== plan);
       if (plan.run) {
         await plan.run(write);
         return "pass";

@@ -22,14 +22,34 @@ export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 export const SECRET_MARKER = "phk-secret-";
 /** Every GitHub OAuthToken in the suite's pipelines contains this one. */
 export const OAUTH_MARKER = "phk-oauth-";
+/** The dispatch secrets the suites give the Worker (worker-tests/lib/dispatch.mjs). */
+export const DISPATCH_CREDENTIALS = {
+  accessKeyId: "AKIAPHKDISPATCH00001",
+  secretAccessKey: "phk-dispatch-aws-secret-0123456789abcdef",
+  sessionToken: "phk-dispatch-session-token-0123456789",
+};
+const SIGNING_KEY = "phk-dispatch-signing-key-32bytes";
+export const DISPATCH_SIGNING_SECRET = `whsec_${Buffer.from(SIGNING_KEY).toString("base64")}`;
+/** What no answer, record or log line may contain: SecretTokens, OAuthTokens and the dispatch secrets. */
+export const SECRETS = [
+  SECRET_MARKER,
+  OAUTH_MARKER,
+  DISPATCH_CREDENTIALS.accessKeyId,
+  DISPATCH_CREDENTIALS.secretAccessKey,
+  DISPATCH_CREDENTIALS.sessionToken,
+  DISPATCH_SIGNING_SECRET,
+  DISPATCH_SIGNING_SECRET.slice("whsec_".length),
+  SIGNING_KEY,
+];
 
 /**
  * `vars`: extra bindings, e.g. `{ DELIVERY_CACHE_MS: "0" }`. `script`: another entry
  * module (inside the repository) that imports the built Worker, for tests of the entry itself.
  * `faults`: bindings to wrap for fault injection, e.g. `{ kv: ["PIPEHOOK"] }` (lib/faults.mjs);
- * the result's `faults` then controls them.
+ * the result's `faults` then controls them. `miniflare`: more of the Worker's Miniflare options
+ * (its queues: lib/dispatch.mjs); `stdio`: Miniflare's `handleRuntimeStdio`, to read its logs.
  */
-export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js", faults = null } = {}) {
+export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js", faults = null, miniflare = {}, stdio } = {}) {
   const worker = {
     modules: true,
     scriptPath: path.join(repoRoot, script),
@@ -52,8 +72,9 @@ export async function startWorker({ persist = false, vars = {}, script = "worker
       binding: "ASSETS",
       routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
     },
+    ...miniflare,
   };
-  const shared = { kvPersist: persist, host: "127.0.0.1", port: 0 };
+  const shared = { kvPersist: persist, host: "127.0.0.1", port: 0, ...(stdio ? { handleRuntimeStdio: stdio } : {}) };
   const injected = faults ? injectFaults(worker, faults) : null;
   const mf = new Miniflare(injected ? { ...shared, workers: injected.workers } : { ...shared, ...worker });
   const upstream = await mf.ready;
@@ -147,9 +168,9 @@ export function startProxy(upstream) {
   });
 }
 
-/** Response bodies that contain a SecretToken or an OAuthToken (by the suite's markers), or could not be read to tell. */
+/** Response bodies that contain a secret ([`SECRETS`]: SecretTokens, OAuthTokens, dispatch secrets), or could not be read to tell. */
 export function leaks(responses) {
-  return responses.filter((r) => r.body === null || r.body.includes(SECRET_MARKER) || r.body.includes(OAUTH_MARKER));
+  return responses.filter((r) => r.body === null || SECRETS.some((s) => r.body.includes(s)));
 }
 
 // --- a minimal SigV4 signer (node:crypto) for requests the SDKs will not make ---

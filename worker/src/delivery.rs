@@ -19,7 +19,12 @@
 //!   wasm: two copies at most;
 //! - the core decides ([`pipehook::evaluate_delivery`]); an accepted delivery
 //!   stores its execution (one KV write) and, at most once a second per webhook
-//!   and isolate, `lastTriggered`, both before answering 200;
+//!   and isolate, `lastTriggered`, both before answering 200. When the pipeline
+//!   has a `pipehook:dispatch` target, the start is also handed to the `DISPATCH`
+//!   queue before the answer, once per `X-GitHub-Delivery` (one KV read and a
+//!   second write, the start time: `handoff.rs`). A pipeline without a target
+//!   pays nothing for dispatch: its compiled view holds `None`, and nothing is
+//!   read, selected or built beyond what it did before;
 //! - during a secret rotation (`rotation.rs`), a delivery the current secret
 //!   refuses is decided again with the previous one, its MAC by Web Crypto too:
 //!   only refused deliveries take that way, so one signed with the current
@@ -40,11 +45,11 @@ use wasm_bindgen_futures::future_to_promise;
 use worker::worker_sys::web_sys;
 use worker::{Context, Env};
 
-use crate::ops::executions::{record_execution, Source, Target, Trigger};
+use crate::dispatch::HotDispatch;
 use crate::rotation;
 use crate::store::{DeliveryView, PipelineSnapshot, PreviousSecret, Store, TokenEntry};
 use crate::webcrypto;
-use crate::{config, views, Body, KV_BINDING};
+use crate::{config, handoff, views, Body, KV_BINDING};
 
 /// GitHub's own maximum payload.
 pub const MAX_DELIVERY_BYTES: usize = 25 * 1024 * 1024;
@@ -64,6 +69,8 @@ type MacKey = (GithubMac, JsValue);
 struct Hot {
     webhook: Rc<ValidWebhook>,
     pipeline: Option<PipelineSnapshot>,
+    /// The pipeline's dispatch target and variables, compiled; `None`: it has none.
+    dispatch: Option<Result<HotDispatch, String>>,
     /// Web Crypto HMAC keys for the secret, imported on first use.
     keys: RefCell<Vec<MacKey>>,
     /// The SecretToken a rotation replaced, with its expiry (`rotation.rs`).
@@ -170,9 +177,11 @@ fn compiled(rev: &str, definition: &Value) -> Result<Rc<ValidWebhook>, Vec<pipeh
 
 impl Hot {
     fn of(view: &DeliveryView) -> Option<Hot> {
+        let dispatch = view.pipeline.as_ref().and_then(|p| p.dispatch.as_ref()).map(HotDispatch::compile);
         Some(Hot {
             webhook: compiled(&view.rev, &view.definition).ok()?,
             pipeline: view.pipeline.clone(),
+            dispatch,
             keys: RefCell::new(Vec::new()),
             previous: view.previous_secret.clone(),
             previous_keys: RefCell::new(Vec::new()),
@@ -354,10 +363,18 @@ struct DeliveryHeaders {
     read: Vec<(String, String)>,
     /// Set by the platform; client-controlled X-Forwarded-For is never read.
     source_ip: Option<String>,
+    /// `X-GitHub-Delivery`: names the execution (`handoff.rs`).
+    delivery_id: Option<String>,
+    /// `X-GitHub-Event`: told to a dispatch target.
+    event: Option<String>,
 }
 
 const CONTENT_LENGTH: &str = "content-length";
 const CONNECTING_IP: &str = "cf-connecting-ip";
+const GITHUB_DELIVERY: &str = "x-github-delivery";
+const GITHUB_EVENT: &str = "x-github-event";
+/// How many names [`HEADER_NAMES`] holds.
+const HEADER_COUNT: usize = 4 + pipehook::HEADERS_READ.len();
 
 // One call for every header a delivery reads, instead of a `Headers.get` per
 // name, each crossing twice with its strings. Values are joined with LF, which
@@ -384,6 +401,7 @@ thread_local! {
     static HEADER_NAMES: js_sys::Array = [CONTENT_LENGTH, CONNECTING_IP]
         .iter()
         .chain(pipehook::HEADERS_READ.iter())
+        .chain([GITHUB_DELIVERY, GITHUB_EVENT].iter())
         .map(|n| JsValue::from_str(n))
         .collect();
 }
@@ -392,25 +410,28 @@ impl DeliveryHeaders {
     fn of(req: &web_sys::Request) -> Self {
         let joined = HEADER_NAMES.with(|names| pick_headers(req, names)).unwrap_or_default();
         let values: Vec<Option<&str>> = joined.split('\n').map(|v| (v != "\0").then_some(v)).collect();
-        if values.len() != 2 + pipehook::HEADERS_READ.len() {
+        if values.len() != HEADER_COUNT {
             // Cannot happen (see pickHeaders); were it to, nothing is read and
             // a signed delivery fails closed, as unsigned.
-            return Self::from_values(&[None; 2 + pipehook::HEADERS_READ.len()]);
+            return Self::from_values(&[None; HEADER_COUNT]);
         }
         Self::from_values(&values)
     }
 
     /// `values` in [`HEADER_NAMES`]'s order.
     fn from_values(values: &[Option<&str>]) -> Self {
+        let github = 2 + pipehook::HEADERS_READ.len();
         let read = pipehook::HEADERS_READ
             .iter()
-            .zip(&values[2..])
+            .zip(&values[2..github])
             .filter_map(|(name, v)| v.map(|v| (name.to_string(), v.to_string())))
             .collect();
         DeliveryHeaders {
             declared: values[0].and_then(crate::parse_length),
             source_ip: values[1].map(str::to_string),
             read,
+            delivery_id: values[github].map(str::to_string),
+            event: values[github + 1].map(str::to_string),
         }
     }
 }
@@ -629,7 +650,8 @@ impl Pending {
         match verdict(&self.hot, &self.headers, &body, macs.as_ref(), None, &env) {
             Answer::Now(answer) => answer.into(),
             Answer::Store(decision) => future_to_promise(async move {
-                Ok(store_and_answer(&env, &self.token, &self.hot, decision).await.into())
+                let delivery = Stored { token: &self.token, hot: &self.hot, headers: &self.headers, body: &body };
+                Ok(store_and_answer(&env, delivery, decision).await.into())
             })
             .into(),
             Answer::TryPrevious => future_to_promise(async move {
@@ -679,7 +701,9 @@ async fn handle_async(
     };
     match verdict(&hot, &headers, &body, macs.as_ref(), None, env) {
         Answer::Now(answer) => answer,
-        Answer::Store(decision) => store_and_answer(env, &token, &hot, decision).await,
+        Answer::Store(decision) => {
+            store_and_answer(env, Stored { token: &token, hot: &hot, headers: &headers, body: &body }, decision).await
+        }
         Answer::TryPrevious => with_previous_secret(env, &token, &hot, &headers, body, macs).await,
     }
 }
@@ -763,7 +787,7 @@ async fn with_previous_secret(
     let given = pipehook::PreviousSecret { secret: &previous.secret_token, macs: previous_macs.as_ref() };
     match verdict(hot, headers, &body, macs.as_ref(), Some(given), env) {
         Answer::Now(answer) => answer,
-        Answer::Store(decision) => store_and_answer(env, token, hot, decision).await,
+        Answer::Store(decision) => store_and_answer(env, Stored { token, hot, headers, body: &body }, decision).await,
         Answer::TryPrevious => unauthorized(),
     }
 }
@@ -785,15 +809,25 @@ fn with_previous_expiry(body: &mut Value, hot: &Hot) {
     }
 }
 
-async fn store_and_answer(env: &Env, token: &str, hot: &Hot, decision: Decision) -> web_sys::Response {
+/// An accepted delivery, as storing its execution needs it.
+struct Stored<'a> {
+    token: &'a str,
+    hot: &'a Hot,
+    headers: &'a DeliveryHeaders,
+    body: &'a [u8],
+}
+
+async fn store_and_answer(env: &Env, delivery: Stored<'_>, decision: Decision) -> web_sys::Response {
     match store(env) {
-        Some(store) => accepted(&store, env, token, hot, decision).await,
+        Some(store) => accepted(&store, env, delivery, decision).await,
         None => unavailable("binding"),
     }
 }
 
-/// Stores the execution (and `lastTriggered`, at most once a second) before answering 200.
-async fn accepted(store: &Store, env: &Env, token: &str, hot: &Hot, decision: Decision) -> web_sys::Response {
+/// Stores the execution, and hands it to its pipeline's dispatch target if it has one
+/// (`handoff.rs`), and `lastTriggered` at most once a second, before answering 200.
+async fn accepted(store: &Store, env: &Env, delivery: Stored<'_>, decision: Decision) -> web_sys::Response {
+    let Stored { token, hot, headers, body } = delivery;
     let def = hot.webhook.definition();
     let Some(pipeline) = &hot.pipeline else {
         return answer(
@@ -804,15 +838,22 @@ async fn accepted(store: &Store, env: &Env, token: &str, hot: &Hot, decision: De
     let cfg = config(env);
     let arn = format!("arn:aws:codepipeline:{}:{}:webhook:{}", cfg.region, cfg.account, def.name);
     let now_ms = js_sys::Date::now();
-    let source = decision.revision.as_deref().map(|r| Source { action: &def.target_action, revision: r });
-    let trigger = Trigger { trigger_type: "Webhook", detail: &arn };
-    let execution = record_execution(
-        store,
-        now_ms as u64,
-        Target::of_snapshot(&def.target_pipeline, pipeline),
-        trigger,
-        source,
-    );
+    let accepted = handoff::Accepted {
+        webhook_name: &def.name,
+        webhook_arn: &arn,
+        token,
+        pipeline_name: &def.target_pipeline,
+        pipeline,
+        source_action: &def.target_action,
+        revision: decision.revision.as_deref(),
+        delivery_id: pipehook::dispatch::delivery_id(headers.delivery_id.as_deref()),
+        event: pipehook::dispatch::message::event_name(headers.event.as_deref()),
+        dispatch: hot.dispatch.as_ref(),
+        headers: &headers.read,
+        body,
+        now_ms: now_ms as u64,
+    };
+    let execution = handoff::start(store, env, &accepted);
     // lastTriggered has a key of its own, which KV lets be written about once a
     // second: this isolate writes it at most that often, alongside the
     // execution, and a refused write costs the delivery nothing (the value then
@@ -824,7 +865,10 @@ async fn accepted(store: &Store, env: &Env, token: &str, hot: &Hot, decision: De
         }
     };
     let (execution, ()) = join(execution, triggered).await;
-    let Ok(id) = execution else { return unavailable("execution") };
+    let id = match execution {
+        Ok(id) => id,
+        Err(what) => return unavailable(what),
+    };
     let mut body = json!({"outcome": "accepted", "pipelineExecutionId": id});
     if let Some(r) = decision.revision {
         body["revision"] = json!(r);

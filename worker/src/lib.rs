@@ -1,8 +1,9 @@
 //! pipehook's Cloudflare Worker: the CodePipeline JSON API on `POST /`, the
 //! webhook endpoint on `POST /trigger?t=<token>&v=1`, and the validator page
-//! (Workers static assets from `../www`) on `GET`. All validation and delivery
-//! evaluation comes from the `pipehook` core crate; this crate only routes,
-//! stores (Workers KV) and answers.
+//! (Workers static assets from `../www`) on `GET`; and the `DISPATCH` queue's
+//! consumer, which starts the work accepted deliveries hand over. All validation,
+//! delivery evaluation and dispatch logic comes from the `pipehook` core crate;
+//! this crate only routes, stores (Workers KV), enqueues, fetches and answers.
 
 use futures_util::StreamExt;
 use worker::worker_sys::web_sys;
@@ -13,6 +14,8 @@ use worker::{Context, Env, Method, Request, Response, Result};
 
 mod api;
 mod delivery;
+mod dispatch;
+mod handoff;
 mod github;
 mod ops;
 mod rotation;
@@ -59,6 +62,16 @@ pub fn fetch(req: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) 
     .into()
 }
 
+/// The Worker's queue handler: the `DISPATCH` queue's consumer (`dispatch/consume.rs`),
+/// exported by hand as `fetch` is; worker-build routes the runtime's `queue` event to it.
+#[wasm_bindgen]
+pub fn queue(batch: JsValue, env: Env, _ctx: worker::worker_sys::Context) -> js_sys::Promise {
+    future_to_promise(async move {
+        dispatch::consume(batch, env).await;
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
 /// The path of an absolute URL as the runtime serialises it (`scheme://host/path?query`).
 fn path_of(url: &str) -> &str {
     let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
@@ -95,14 +108,17 @@ pub(crate) struct Config {
     pub secret_rotation_grace_s: u64,
 }
 
+/// A var or secret of the deployment; `None` when unset or empty.
+pub(crate) fn setting(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .or_else(|_| env.secret(name).map(|s| s.to_string()))
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
 pub(crate) fn config(env: &Env) -> Config {
-    let get = |name: &str| -> Option<String> {
-        env.var(name)
-            .map(|v| v.to_string())
-            .or_else(|_| env.secret(name).map(|s| s.to_string()))
-            .ok()
-            .filter(|s| !s.is_empty())
-    };
+    let get = |name: &str| setting(env, name);
     let mut credentials = Vec::new();
     // Fail closed: with no secret configured, no request is authenticated.
     if let (Some(id), Some(secret)) = (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {

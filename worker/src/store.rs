@@ -10,8 +10,8 @@
 //! | `token/<token>` | a [`DeliveryView`] (JSON), the webhook's name, or `!deleted` | PutWebhook, DeleteWebhook, every pipeline write (see `views.rs`); never deleted |
 //! | `triggered/<token>` | epoch seconds of the last accepted delivery | deliveries |
 //! | `pipeline/<name>` | [`PipelineRecord`]; list metadata = its summary | pipeline operations |
-//! | `execution/<pipeline>/<incarnation>/<inverted ms>-<id>` | the execution; metadata = its summary | deliveries, StartPipelineExecution |
-//! | `execution-id/<pipeline>/<incarnation>/<id>` | the execution (only executions stored before ids carried their time) | nothing now |
+//! | `execution/<pipeline>/<incarnation>/<inverted ms>-<id>` | the execution; metadata = its summary | deliveries, StartPipelineExecution, the dispatch consumer |
+//! | `execution-id/<pipeline>/<incarnation>/<id>` | a delivery-derived id's start time in epoch ms; or the execution itself (executions stored before ids carried their time) | deliveries to a pipeline with a dispatch target carrying `X-GitHub-Delivery` |
 //! | `client-token/<pipeline>/<incarnation>/<token>` | the execution id | StartPipelineExecution with a clientRequestToken |
 //! | `registration/<name>` | [`Registration`]: the webhook's hook on GitHub (API, repository, hook id) | Register/DeregisterWebhookWithThirdParty |
 //!
@@ -28,7 +28,12 @@
 //! under the pipeline's incarnation, so a pipeline deleted and created again
 //! starts with no executions, without a bulk delete. An execution id carries
 //! its start time (a version 7 UUID), which names its listing key, so one
-//! write stores it both for listing and for lookup by id.
+//! write stores it both for listing and for lookup by id. An id derived from a
+//! delivery (`X-GitHub-Delivery`, a version 8 UUID: `pipehook::dispatch`) cannot
+//! carry the time of the first copy, so its `execution-id/` key holds that
+//! time: the lookup by id reads it first, and a later copy of the delivery
+//! finds it there (`handoff.rs`). The execution and its summary share one key
+//! and are always written together, so the listing and the lookup agree.
 
 use std::collections::BTreeMap;
 
@@ -118,11 +123,18 @@ pub struct PipelineSnapshot {
     /// The target action's configuration (for `{Key}` placeholders); empty if
     /// the pipeline has no such action in its first stage.
     pub configuration: BTreeMap<String, String>,
+    /// Where executions are handed (the pipeline's `pipehook:` tags); `None`: nowhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch: Option<pipehook::dispatch::DispatchSettings>,
+    /// `pipelineType: V2` (source revision overrides are V2's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub v2: bool,
 }
 
 /// What `token/<token>` holds.
 pub enum TokenEntry {
-    View(DeliveryView),
+    /// (Boxed: a view is large, the other forms are small.)
+    View(Box<DeliveryView>),
     /// The webhook's name: resolve through the records.
     Name(String),
     /// Its webhook is deleted (or being deleted): resolves to nothing, whatever the records say.
@@ -139,7 +151,7 @@ impl TokenEntry {
             Ok(TokenEntry::Revoked)
         } else if text.starts_with('{') {
             serde_json::from_str(text)
-                .map(TokenEntry::View)
+                .map(|view| TokenEntry::View(Box::new(view)))
                 .map_err(|e| StoreError::Failed(format!("stored delivery view is unreadable: {e}")))
         } else {
             Ok(TokenEntry::Name(text.to_string()))
@@ -203,6 +215,10 @@ pub struct Store {
 fn execution_key(pipeline: &str, incarnation: &str, started_ms: u64, id: &str) -> String {
     let inverted = 9_999_999_999_999u64.saturating_sub(started_ms);
     format!("{EXECUTION}{pipeline}/{incarnation}/{inverted:013}-{id}")
+}
+
+fn id_key(pipeline: &str, incarnation: &str, id: &str) -> String {
+    format!("{EXECUTION_ID}{pipeline}/{incarnation}/{id}")
 }
 
 const WEBHOOK: &str = "webhook/";
@@ -425,8 +441,45 @@ impl Store {
                 return Ok(Some(found));
             }
         }
-        // Stored before ids carried their time.
-        self.get_json(&format!("{EXECUTION_ID}{pipeline}/{incarnation}/{id}")).await
+        // A delivery-derived id's start time, or an execution stored before ids carried their time.
+        let Some(text) = self.kv.get(&id_key(pipeline, incarnation, id)).text().await? else { return Ok(None) };
+        match text.parse::<u64>() {
+            Ok(started_ms) => self.get_json(&execution_key(pipeline, incarnation, started_ms, id)).await,
+            Err(_) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| StoreError::Failed(format!("stored execution {id} is unreadable: {e}"))),
+        }
+    }
+
+    /// The execution and its summary, at the key its start time names.
+    pub async fn execution_at(
+        &self,
+        pipeline: &str,
+        incarnation: &str,
+        started_ms: u64,
+        id: &str,
+    ) -> StoreResult<Option<(Value, Value)>> {
+        let key = execution_key(pipeline, incarnation, started_ms, id);
+        let (text, summary) = self.kv.get(&key).text_with_metadata::<Value>().await?;
+        let Some(text) = text else { return Ok(None) };
+        let execution = serde_json::from_str(&text)
+            .map_err(|e| StoreError::Failed(format!("stored value at {key} is unreadable: {e}")))?;
+        Ok(Some((execution, summary.unwrap_or(Value::Null))))
+    }
+
+    pub async fn delete_execution(&self, pipeline: &str, incarnation: &str, started_ms: u64, id: &str) -> StoreResult<()> {
+        Ok(self.kv.delete(&execution_key(pipeline, incarnation, started_ms, id)).await?)
+    }
+
+    /// When the execution with delivery-derived id `id` started, if a copy of its delivery got that far.
+    pub async fn execution_start(&self, pipeline: &str, incarnation: &str, id: &str) -> StoreResult<Option<u64>> {
+        let text = self.kv.get(&id_key(pipeline, incarnation, id)).text().await?;
+        Ok(text.and_then(|t| t.parse().ok()))
+    }
+
+    pub async fn put_execution_start(&self, pipeline: &str, incarnation: &str, id: &str, started_ms: u64) -> StoreResult<()> {
+        self.kv.put(&id_key(pipeline, incarnation, id), started_ms.to_string())?.execute().await?;
+        Ok(())
     }
 
     /// A page of execution summaries, newest first.

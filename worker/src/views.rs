@@ -1,6 +1,7 @@
 //! Delivery views (`token/<token>`, see `store.rs`): everything a delivery
 //! needs in the one key it reads, derived from the webhook record and its
-//! target pipeline's record, and kept in step with both.
+//! target pipeline's record (its declaration and its `pipehook:` dispatch
+//! tags), and kept in step with both.
 //!
 //! A token key holds one of three things, each trusted differently by a delivery:
 //! - a [`DeliveryView`]: used as it is, without reading the records (the fast way);
@@ -81,6 +82,8 @@ pub fn snapshot(pipeline: Option<&PipelineRecord>, target_action: &str) -> Optio
         version: record.version(),
         execution_mode: record.execution_mode().to_string(),
         configuration,
+        dispatch: pipehook::dispatch::dispatch_settings(&record.tags),
+        v2: record.pipeline.get("pipelineType").and_then(serde_json::Value::as_str) == Some("V2"),
     })
 }
 
@@ -166,7 +169,7 @@ pub async fn repair_pipeline(store: &Store, name: &str, pipeline: Option<&Pipeli
         }
         let view = view_of(&webhook, &record, pipeline);
         let current = match store.token_entry(&record.token).await?.as_deref().map(TokenEntry::parse) {
-            Some(Ok(TokenEntry::View(stored))) => stored == view,
+            Some(Ok(TokenEntry::View(stored))) => *stored == view,
             _ => false,
         };
         if !current {

@@ -58,6 +58,11 @@ pub async fn create_pipeline(ctx: &Ctx, input: Value) -> OpResult {
     } else {
         serde_json::from_value(tags).map_err(|e| ApiError::SerializationException(e.to_string()))?
     };
+    // `pipehook:` tags (dispatch target, variables) are refused when set, never at delivery.
+    let dispatch_problems = pipehook::dispatch::check_pipeline_tags(&tags, "tags");
+    if !dispatch_problems.is_empty() {
+        return Err(ApiError::from_problems(&dispatch_problems));
+    }
     if let Some(existing) = ctx.store.pipeline(&name).await? {
         // Perhaps a retry of a create that stored the pipeline and failed before its
         // views (views.rs): the views are made to agree with the records first.

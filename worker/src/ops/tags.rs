@@ -113,6 +113,14 @@ pub async fn tag_resource(ctx: &Ctx, input: Value) -> OpResult {
             tags.len()
         )));
     }
+    // `pipehook:` tags as they would be after the merge.
+    let problems = match resource {
+        Resource::Pipeline(_) => pipehook::dispatch::check_pipeline_tags(&tags, "tags"),
+        Resource::Webhook(_) => pipehook::dispatch::tags::check_webhook_tags(&tags, "tags"),
+    };
+    if !problems.is_empty() {
+        return Err(ApiError::from_problems(&problems));
+    }
     store_tags(ctx, &arn, &resource, tags).await?;
     Ok(json!({}))
 }
