@@ -344,9 +344,39 @@ fn collect_strings(arg: &Arg<'_>, out: &mut String) -> EvalResult<()> {
     }
 }
 
-/// Java's `toString()` of a value json-smart made: numbers and booleans as Java prints them,
-/// objects and arrays as json-smart's `toJSONString` (compact, `/` escaped as `\/`).
+/// Java's `toString()` of a value json-smart made: numbers and booleans as Java prints them, a
+/// string as it is, an object as `java.util.LinkedHashMap` prints (`{k=v, k2=v2}`), an array
+/// as json-smart's `JSONArray` (compact JSON, `/` escaped as `\/`).
 fn java_to_string(v: &Value, out: &mut String) -> EvalResult<()> {
+    java_to_string_at(v, out, 0)
+}
+
+fn java_to_string_at(v: &Value, out: &mut String, depth: usize) -> EvalResult<()> {
+    if depth > 200 || out.len() > 1 << 20 {
+        return Err(Fail::Budget);
+    }
+    match v {
+        Value::String(s) => out.push_str(s),
+        Value::Object(o) => {
+            out.push('{');
+            for (i, (k, x)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push('=');
+                java_to_string_at(x, out, depth + 1)?;
+            }
+            out.push('}');
+        }
+        other => json_smart_string(other, out)?,
+    }
+    Ok(())
+}
+
+/// json-smart's `toJSONString`: compact JSON, strings escaped as `JStylerObj.ESCAPE4Web` does,
+/// numbers as Java prints them.
+fn json_smart_string(v: &Value, out: &mut String) -> EvalResult<()> {
     // json-smart recurses; this walks with a stack of what is left to write.
     enum Item<'v> {
         Value(&'v Value),
