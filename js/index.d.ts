@@ -79,6 +79,11 @@ export interface Problem {
   message: string;
   /** Where, in AWS's member path form: `webhook.filters[0].jsonPath`, `tags[3].key`. */
   path: string;
+  /**
+   * For a problem inside the string value at `path` (a JSONPath that does not compile): the 1-based
+   * column there, in characters, where the problem is. Absent otherwise.
+   */
+  column?: number;
 }
 
 export interface ValidationResult {
