@@ -2,7 +2,9 @@
 //!
 //! AWS evaluates a webhook's `jsonPath` filter rules with Jayway JsonPath
 //! (github.com/json-path/JsonPath), so pipehook compiles and evaluates paths the way Jayway
-//! 2.10.0 does, ported from its source rather than from a specification:
+//! 2.10.0 does, ported from its source rather than from a specification. This is a crate of its
+//! own (pipehook re-exports it as `pipehook::jsonpath`) so that it compiles for size while the
+//! delivery path compiles for speed.
 //!
 //! - [`parser`] is `PathCompiler` (and `CharacterIndex`), [`filter_parser`] is
 //!   `FilterCompiler`: what they accept and refuse is Jayway's, leniencies included (a path
@@ -52,7 +54,7 @@
 //! - Paths nest at most [`MAX_NESTING`] levels (150 characters, AWS's limit, reach 75).
 //!
 //! ```
-//! use pipehook::jsonpath::compile;
+//! use pipehook_jsonpath::compile;
 //! let doc = serde_json::json!({"ref": "refs/heads/main", "commits": [{"id": "a"}, {"id": "b"}]});
 //! assert_eq!(compile("$.ref").unwrap().select(&doc), vec![std::borrow::Cow::Borrowed(&doc["ref"])]);
 //! assert_eq!(compile("ref").unwrap().select(&doc).len(), 1);
@@ -88,6 +90,14 @@ pub struct JsonPath {
     source: String,
     expr: PathExpr,
     slots: u32,
+    /// For a definite path of names and single indexes, its steps, walked without the evaluator.
+    walk: Option<Vec<OwnedStep>>,
+}
+
+#[derive(Clone, Debug)]
+enum OwnedStep {
+    Name(String),
+    Index(i64),
 }
 
 /// One step of a definite path of names and indexes: what the single-pass scan can follow.
@@ -112,7 +122,19 @@ pub fn compile(path: &str) -> Result<JsonPath, PathError> {
     let chars: Vec<char> = path.chars().collect();
     let mut session = parser::Session { slots: 0, depth: 0 };
     match parser::compile_chars(&chars, &mut session) {
-        Ok(expr) => Ok(JsonPath { source: path.to_string(), expr, slots: session.slots }),
+        Ok(expr) => {
+            let mut p = JsonPath { source: path.to_string(), expr, slots: session.slots, walk: None };
+            p.walk = p.definite_steps().map(|steps| {
+                steps
+                    .into_iter()
+                    .map(|s| match s {
+                        Step::Name(n) => OwnedStep::Name(n.to_string()),
+                        Step::Index(i) => OwnedStep::Index(i),
+                    })
+                    .collect()
+            });
+            Ok(p)
+        }
         Err(f) => Err(PathError { reason: f.reason, column: (f.at.max(0) as usize).min(chars.len()) + 1 }),
     }
 }
@@ -136,7 +158,7 @@ impl JsonPath {
     /// any other path (wildcards, `..`, filters, slices, unions, functions, merged names).
     ///
     /// ```
-    /// use pipehook::jsonpath::{compile, Step};
+    /// use pipehook_jsonpath::{compile, Step};
     /// let p = compile("$.commits[0]['id']").unwrap();
     /// assert_eq!(p.definite_steps(), Some(vec![Step::Name("commits"), Step::Index(0), Step::Name("id")]));
     /// assert_eq!(compile("$.commits[*].id").unwrap().definite_steps(), None);
@@ -164,11 +186,11 @@ impl JsonPath {
 
     /// [`Self::select`], saying also whether a bound cut the read short.
     pub fn select_bounded<'a>(&self, doc: &'a Value) -> Selection<'a> {
-        if let Some(steps) = self.definite_steps() {
+        if let Some(steps) = &self.walk {
             // A definite walk: at most one value and a few steps, so no bound can bite.
             let node = steps.iter().try_fold(doc, |node, step| match *step {
-                Step::Name(name) => node.as_object()?.get(name),
-                Step::Index(i) => {
+                OwnedStep::Name(ref name) => node.as_object()?.get(name),
+                OwnedStep::Index(i) => {
                     let a = node.as_array()?;
                     let i = if i < 0 { (a.len() as i64).checked_add(i)? } else { i };
                     a.get(usize::try_from(i).ok()?)

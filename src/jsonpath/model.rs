@@ -167,10 +167,10 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    /// `RelationalOperator.fromString`: the operator text, upper-cased as Java's
-    /// `toUpperCase(Locale.ROOT)` does.
+    /// `RelationalOperator.fromString`: the operator text in any case. (Java upper-cases with
+    /// Unicode's rules, so a dotless `ı` in `ın` would also read as `IN`; ASCII here.)
     pub fn parse(text: &str) -> Option<Op> {
-        Some(match text.to_uppercase().as_str() {
+        Some(match text.to_ascii_uppercase().as_str() {
             ">=" => Op::Ge,
             "<=" => Op::Le,
             "==" => Op::Eq,

@@ -219,11 +219,17 @@ pub fn java_double_string(f: f64) -> String {
     if f.abs() == 5e-324 {
         return if f < 0.0 { "-4.9E-324".into() } else { "4.9E-324".into() };
     }
-    // Rust's `{:e}` prints the shortest round-trip digits: "1.2345e2", "5e-324".
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    // ryu prints the shortest round-trip digits ("123.456", "1e-7", "1.5e20"); read them as
+    // digits and the exponent of the first one.
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(f.abs());
+    let (mantissa, exp) = text.split_once('e').unwrap_or((text, "0"));
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int.chars().chain(frac.chars()).collect();
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all[leading..].trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let exponent = int.len() as i32 + exp.parse::<i32>().unwrap_or(0) - leading as i32 - 1;
     let mut out = String::new();
     if f < 0.0 {
         out.push('-');

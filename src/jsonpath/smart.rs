@@ -388,8 +388,10 @@ fn java_parse_double(s: &str) -> Option<f64> {
         }
     }
     let neg = mantissa.starts_with('-');
+    let int = int.trim_start_matches('0');
+    // As JSON, which serde_json reads to the nearest double (as Java does).
     let normal = format!("{}{}.{}e{}", if neg { "-" } else { "" }, if int.is_empty() { "0" } else { int }, if frac.is_empty() { "0" } else { frac }, exponent.unwrap_or("0"));
-    normal.parse().ok()
+    serde_json::from_str::<f64>(&normal).ok()
 }
 
 #[cfg(test)]
