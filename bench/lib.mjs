@@ -127,3 +127,18 @@ export async function quiet({ below = 0.1, limitMs = 5000 } = {}) {
   while (!(busy < below) && Number.isFinite(busy) && Date.now() - t0 < limitMs) busy = await busyShare(200);
   return { waitedMs: Date.now() - t0 };
 }
+
+/** bench/out/page.json (bench/page.mjs) as RESULTS.md's section on the validator page. */
+export function pageSection(p) {
+  const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+  const ms = (s) => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
+  const f = p.firstVerdictMs;
+  const L = ["## The validator page in Chromium (`bench/page.mjs`)", ""];
+  L.push(`Measured ${p.measured.slice(0, 16).replace("T", " ")} UTC, ${p.rounds} interleaved rounds, headless Chromium, the page served from loopback without compression; a fresh tab each time (no cache). First verdict: from navigation to the verdict on a definition shared in the URL (wasm, formats and editor loaded, definition checked), by the page's own clock. The peer is the same page with its editor bundle blocked (it falls back to the plain textarea).`, "");
+  L.push("| | with the editor | textarea only | editor ÷ textarea |", "|---|---|---|---|");
+  L.push(`| load to first verdict | ${ms(f.editor)} | ${ms(f.textarea)} | ${f.ratio.median.toFixed(2)}× (${f.ratio.min.toFixed(2)}–${f.ratio.max.toFixed(2)}) |`, "");
+  L.push("| file | bytes | gzip -9 |", "|---|---|---|");
+  for (const s of p.files) L.push(`| \`${s.path}\` | ${kb(s.bytes)} | ${kb(s.gzip)} |`);
+  L.push(`| **total transferred** | **${kb(p.total.bytes)}** | **${kb(p.total.gzip)}** |`, "");
+  return L;
+}

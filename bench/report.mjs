@@ -2,10 +2,11 @@
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import os from "node:os";
 import { execSync } from "node:child_process";
-import { OUT, formatTime, median } from "./lib.mjs";
+import { OUT, formatTime, median, pageSection } from "./lib.mjs";
 
 const load = (f) => (existsSync(OUT + f) ? JSON.parse(readFileSync(OUT + f, "utf8")) : null);
 const delivery = load("delivery.json"), receivers = load("receivers.json"), startup = load("startup.json"), criterion = load("criterion.json");
+const page = load("page.json");
 const here = new URL(".", import.meta.url).pathname;
 const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
 const x = (r) => `${r.toFixed(2)}×`;
@@ -195,6 +196,8 @@ if (startup) {
   L.push(`- wasm instantiation in Node (fresh process, compile + instantiate via \`initSync\`): median ${i.ms.median.toFixed(1)} ms (${i.ms.min.toFixed(1)}–${i.ms.max.toFixed(1)}, ${i.runs} processes); the first (cold) 9 KB decision after it: ${i.firstDeliveryMs.median.toFixed(1)} ms.`, "");
 }
 
+if (page) L.push(...pageSection(page));
+
 // Measurements made once, by hand, that `npm run bench` does not repeat (they need other builds):
 // each file is a note and a table.
 for (const file of ["variants.json", "skip-loop.json", "whitespace.json", "decision-wire.json", "worker-entry.json", "worker-sync.json", "answer-cost.json", "kv-tmpfs.json", "scan-simd.json", "size.json"]) {
@@ -212,6 +215,13 @@ if (criterion) {
   for (const b of criterion) L.push(`| ${b.id} | ${formatTime(b.median)} | ${b.bytes ? `${(b.bytes / b.median / 2 ** 20).toFixed(0)} MiB/s` : ""} |`);
   L.push("");
 }
+
+// The history of measurements (earlier runs, what was tried and why) is carried over from the
+// file as it was: a run adds today's numbers above it and loses none of it.
+const HISTORY = "## History of measurements";
+const before = existsSync(here + "RESULTS.md") ? readFileSync(here + "RESULTS.md", "utf8") : "";
+const kept = before.indexOf(`\n${HISTORY}\n`);
+if (kept >= 0) L.push(before.slice(kept + 1).trimEnd());
 
 writeFileSync(here + "RESULTS.md", L.join("\n") + "\n");
 console.log(`wrote ${here}RESULTS.md`);

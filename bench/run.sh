@@ -3,7 +3,7 @@
 # against them side by side; writes bench/RESULTS.md and bench/chart.svg.
 #   BENCH_QUICK=1        few rounds (a smoke run, ~3 min)
 #   BENCH_NO_BUILD=1     use the existing dist/ (and worker/build/)
-#   BENCH_SKIP=...       space-separated parts to skip: delivery receivers startup criterion
+#   BENCH_SKIP=...       space-separated parts to skip: delivery receivers startup page criterion
 #   BENCH_RECEIVERS=...  only these receivers (ids as in bench/out/receivers.json); BENCH_LARGE=0 skips
 #                        the 1 MB / 25 MB Worker deliveries (CPU and peak memory)
 # Never part of `npm test`. Everything it starts listens on 127.0.0.1 and is stopped at the end.
@@ -43,6 +43,7 @@ fi
 mkdir -p bench/out
 skip delivery || { step "time per delivery (Node), interleaved with the JS peers"; node --expose-gc bench/delivery.mjs; }
 skip startup || { step "sizes, instantiation, memory"; node bench/startup.mjs > bench/out/startup.log; }
+skip page || { step "the validator page in Chromium (transfer size, load to first verdict)"; node bench/page.mjs; }
 skip receivers || { step "receivers under wrk (adnanh/webhook, JS Worker, pipehook Worker; CPU per request), large Worker deliveries"; node bench/receivers.mjs; }
 if ! skip criterion; then
   step "native criterion benchmarks (cargo bench --bench core)"

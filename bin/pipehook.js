@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// pipehook CLI: check a PutWebhook input and dry-run a delivery against it.
+// pipehook CLI: check a PutWebhook input (or a CloudFormation or Terraform file) and dry-run a
+// delivery against it. Each command is an entry of COMMANDS, sharing OPTIONS and Output.
 //
 // Exit codes: 0 valid / accepted, 1 invalid / not accepted, 2 unreadable input or usage error.
 // A SecretToken is never printed: definitions are echoed only through redactWebhook, and every
@@ -21,10 +22,15 @@ const USAGE = `Usage:
 
 Commands:
   validate   Check a PutWebhook input (what you give \`aws codepipeline put-webhook
-             --cli-input-json\`) or a bare webhook definition. Prints every problem as
-             "TYPE path: message", or "valid".
+             --cli-input-json\` or --cli-input-yaml), a bare webhook definition, or the
+             file you author webhooks in: a CloudFormation template (JSON or YAML) or
+             Terraform (.tf, or \`terraform show -json\` output), recognised by content.
+             Prints every problem as "TYPE path: message" (for a template or YAML,
+             "FILE:LINE:COLUMN: TYPE path: message", and "note:" lines for values only
+             known at deploy time), or "valid".
              --pipeline FILE   a PipelineDeclaration (or GetPipeline output) to check
                                targetPipeline, targetAction and {Key} placeholders against
+                               (a template's own pipeline resource is used when it has one)
   evaluate   Decide what the webhook would do with one delivery, and why.
              --webhook FILE        a PutWebhook input or a bare webhook definition
              --payload FILE        the raw request body, sent byte for byte
@@ -60,9 +66,10 @@ const OPTIONS = {
   sign: { type: "boolean" },
 };
 
-const ALLOWED = {
-  validate: new Set(["help", "json", "pipeline"]),
-  evaluate: new Set(["help", "json", "webhook", "payload", "header", "source-ip", "action-config", "sign"]),
+/** The commands: the options each takes (beside --help) and what runs it. */
+const COMMANDS = {
+  validate: { options: ["json", "pipeline"], run: (...args) => validate(...args) },
+  evaluate: { options: ["json", "webhook", "payload", "header", "source-ip", "action-config", "sign"], run: (...args) => evaluate(...args) },
 };
 
 /** An input or usage problem: reported on stderr with exit status 2. */
@@ -140,6 +147,12 @@ function problemLine(p) {
   return `${p.type} ${p.path}: ${p.message}`;
 }
 
+/** `FILE:LINE:COLUMN: ` where the problem or note has a place in the file (what editors and terminals link). */
+function placed(file, item, line) {
+  const at = item.location;
+  return at ? `${file === "-" ? "<stdin>" : file}:${at.line}:${at.column}: ${line}` : line;
+}
+
 function printJson(o, value) {
   o.out(JSON.stringify(value, null, 2));
 }
@@ -176,21 +189,32 @@ async function validate(o, positionals, values) {
     o.addSecrets(p);
   }
 
-  const { validateWebhook } = await loadPipehook();
+  const { validateWebhook, readWebhooks } = await loadPipehook();
+  // A template's SecretTokens, as the core will see them, are scrubbed from the output too.
+  for (const w of readWebhooks(text)?.webhooks ?? []) o.addSecrets(w.input);
   // The text goes to the core as is, so numbers and strings are read exactly as the API reads them.
   const result = validateWebhook(text, pipeline === undefined ? undefined : { pipeline });
   const serialization = result.problems.filter((p) => p.type === "SerializationException");
   if (serialization.length > 0) {
+    if (result.format) throw new InputError(placed(file, serialization[0], serialization[0].message));
     throw new InputError(`${file} is not JSON: ${serialization.map((p) => p.message).join("; ")}`);
   }
+  // A PutWebhook input in JSON keeps the plain "TYPE path: message" lines; a template's name places.
+  const line = result.format ? (item, text) => placed(file, item, text) : (_, text) => text;
   if (values.json) {
     printJson(o, result);
-  } else if (result.valid) {
-    o.out("valid");
   } else {
-    for (const p of result.problems) o.out(problemLine(p));
+    if (result.valid) o.out(result.webhooks ? `valid: ${checkedSummary(result.webhooks)}` : "valid");
+    for (const p of result.problems) o.out(line(p, problemLine(p)));
+    for (const n of result.notes ?? []) o.out(line(n, `note: ${n.path}: ${n.message}`));
   }
   return result.valid ? EXIT_OK : EXIT_NO;
+}
+
+function checkedSummary(webhooks) {
+  const names = webhooks.map((w) => w.resource).filter(Boolean);
+  const n = webhooks.length;
+  return `${n} webhook${n === 1 ? "" : "s"} checked${names.length ? ` (${names.join(", ")})` : ""}`;
 }
 
 function parseHeaders(list = []) {
@@ -283,7 +307,8 @@ async function evaluate(o, positionals, values) {
     decision.filters.forEach((f, i) => {
       o.out(`rule ${i + 1}: ${f.passed ? "pass" : "fail"} ${f.jsonPath}`);
       o.out(`  expected: ${f.expected === undefined ? "(any value but null)" : JSON.stringify(f.expected)}`);
-      o.out(`  selected: ${showSelected(f.selected)}`);
+      const omitted = f.selectedCount - f.selected.length;
+      o.out(`  selected: ${showSelected(f.selected)}${omitted > 0 ? ` (and ${omitted} more not shown, ${f.selectedCount} in all)` : ""}`);
     });
   }
   return decision.outcome === "accepted" ? EXIT_OK : EXIT_NO;
@@ -311,13 +336,14 @@ async function main(argv) {
       return EXIT_OK;
     }
     if (command === undefined) throw new InputError("a command is needed", { usage: true });
-    if (!(command in ALLOWED)) throw new InputError(`unknown command ${JSON.stringify(command)}`, { usage: true });
+    if (!Object.hasOwn(COMMANDS, command)) throw new InputError(`unknown command ${JSON.stringify(command)}`, { usage: true });
+    const { options, run } = COMMANDS[command];
     for (const name of Object.keys(values)) {
-      if (!ALLOWED[command].has(name)) {
+      if (name !== "help" && !options.includes(name)) {
         throw new InputError(`option --${name} does not apply to ${command}`, { usage: true });
       }
     }
-    return command === "validate" ? await validate(o, rest, values) : await evaluate(o, rest, values);
+    return await run(o, rest, values);
   } catch (e) {
     if (e instanceof InputError) {
       o.err(`pipehook: ${e.message}`);

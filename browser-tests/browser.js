@@ -65,7 +65,8 @@ export async function startBrowser() {
       await page.goto(server.url + fragment);
       await page.waitForFunction(() => {
         const s = document.querySelector('[data-testid="engine-status"]');
-        return s && (s.hidden || s.classList.contains("error"));
+        // …and the definition editor is in place (or the page fell back to its textarea).
+        return s && (s.hidden || s.classList.contains("error")) && document.documentElement.dataset.editor;
       });
       const failure = await page.locator('[data-testid="engine-status"].error').count();
       if (failure) throw new Error(await page.getByTestId("engine-status").textContent());

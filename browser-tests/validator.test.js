@@ -180,8 +180,9 @@ describe("validator page in Chromium", () => {
     assert.equal(p.path, "line 4, column 22");
     assert.match(p.message, /Expected ':' after property name/);
     await page.getByRole("button", { name: "Show in the text" }).click();
-    const caret = await page.getByTestId("definition").evaluate((t) => [document.activeElement === t, t.selectionStart]);
-    assert.deepEqual(caret, [true, text.indexOf('"oops"')], "the button puts the caret on the error");
+    // The editor has the focus, with the character where the error is selected.
+    const caret = await page.getByTestId("definition").evaluate((t) => [t.contains(document.activeElement), window.getSelection().toString()]);
+    assert.deepEqual(caret, [true, text[text.indexOf('"oops"')]], "the button puts the caret on the error");
     await shots(page, "03-definition-json-syntax-error");
     await page.close();
   });
@@ -424,8 +425,8 @@ describe("validator page in Chromium", () => {
     await page.close();
 
     const shared = await browser.open(new URL(url).hash);
-    await shared.waitForFunction(() => document.querySelector('[data-testid="definition"]').value !== "");
-    const restored = JSON.parse(await shared.getByTestId("definition").inputValue());
+    await shared.waitForFunction(() => document.querySelector("#definition").value !== "");
+    const restored = JSON.parse(await shared.locator("#definition").inputValue());
     const expected = definition();
     expected.webhook.authenticationConfiguration.SecretToken = "****";
     assert.deepEqual(restored, expected);

@@ -1,6 +1,10 @@
 // The friendly JavaScript API over the wasm core (dist/wasm/pipehook.js).
 // Shared by the Node and web entry points; each passes in its wasm bindings
 // and, where the host has native crypto, a synchronous HMAC function.
+// Templates (CloudFormation, Terraform) are read by ./formats.js (js/formats/, bundled at build
+// time with the parsers it uses) into PutWebhook inputs, which the core checks.
+
+import { checkTemplate, locateProblems, readInput } from "./formats.js";
 
 const SIGNATURE_HEADERS = { sha256: "x-hub-signature-256", sha1: "x-hub-signature" };
 const CACHE_LIMIT = 64;
@@ -123,10 +127,24 @@ export function createApi(wasm, hostHmac) {
     compiled.set(text, entry);
   }
 
+  const check = (text, pipelineText) => JSON.parse(wasm.validateText(text, pipelineText));
+
   function validateWebhook(input, options = {}) {
-    const text = typeof input === "string" ? input : JSON.stringify(input ?? null);
     const pipeline = unwrapPipeline(options.pipeline);
-    return JSON.parse(wasm.validateText(text ?? "null", pipeline === undefined ? undefined : JSON.stringify(pipeline)));
+    const pipelineText = pipeline === undefined ? undefined : JSON.stringify(pipeline);
+    if (typeof input !== "string") {
+      const template = input !== null && typeof input === "object" ? readTemplate(input) : null;
+      if (template) return checkTemplate(template, check, pipeline);
+      return check(JSON.stringify(input ?? null) ?? "null", pipelineText);
+    }
+    // A PutWebhook input as JSON, the common case, goes to the core first and untouched.
+    const json = /^\s*[[{]/.test(input);
+    const result = json ? check(input, pipelineText) : undefined;
+    if (result?.valid) return result;
+    const template = readTemplate(input);
+    if (template) return checkTemplate(template, check, pipeline);
+    const plain = result ?? check(input, pipelineText);
+    return plain.valid ? plain : { ...plain, problems: locateProblems(input, plain.problems) };
   }
 
   function evaluateDelivery(webhook, delivery, options) {
@@ -139,7 +157,38 @@ export function createApi(wasm, hostHmac) {
     return JSON.parse(wasm.redactText(JSON.stringify(item)));
   }
 
-  return { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook, CompiledWebhook };
+  return { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook, readWebhooks, CompiledWebhook };
+}
+
+// What a template holds, or null for a PutWebhook input (or a template too deeply nested to read,
+// which the core then reports as it finds it).
+function readTemplate(input) {
+  try {
+    return readInput(input);
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
+/**
+ * The webhooks a file declares, as the PutWebhook inputs they become: for tools that need the
+ * definitions themselves (the page's dry run). They hold the file's SecretTokens. Values known
+ * only at deploy time are listed in `deployTime` (paths in the file) and stand in as placeholders.
+ */
+function readWebhooks(input) {
+  const read = typeof input === "string" || (input !== null && typeof input === "object") ? readTemplate(input) : null;
+  if (!read) return null;
+  return {
+    format: read.format,
+    webhooks: read.webhooks.map((w) => ({
+      resource: w.resource,
+      path: w.path,
+      input: w.input,
+      deployTime: read.notes.filter((n) => n.path.startsWith(w.path)).map((n) => n.path),
+      pipeline: w.pipeline,
+    })),
+  };
 }
 
 // True when `value` is plain JSON data (plain objects, arrays, strings, finite numbers, booleans,

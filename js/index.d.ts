@@ -75,20 +75,67 @@ export type ProblemType =
   | "LimitExceededException";
 
 export interface Problem {
-  type: ProblemType;
+  /**
+   * The AWS exception; for a template, also what CloudFormation (`ValidationError`) or Terraform
+   * (`TerraformError`) refuses before AWS is called.
+   */
+  type: ProblemType | "ValidationError" | "TerraformError";
   message: string;
-  /** Where, in AWS's member path form: `webhook.filters[0].jsonPath`, `tags[3].key`. */
+  /**
+   * Where, in AWS's member path form for a PutWebhook input (`webhook.filters[0].jsonPath`,
+   * `tags[3].key`), or the place in a template: `Resources.MainHook.Properties.Filters[0].JsonPath`,
+   * `aws_codepipeline_webhook.main.filter[0].json_path`.
+   */
   path: string;
   /**
    * For a problem inside the string value at `path` (a JSONPath that does not compile): the 1-based
    * column there, in characters, where the problem is. Absent otherwise.
    */
   column?: number;
+  /** Where the problem is in the text given (only when the input was text). */
+  location?: SourceLocation;
+  /** For a template: the PutWebhook member the core checked (`webhook.filters[0].jsonPath`). */
+  memberPath?: string;
+  /** For a template: the resource (logical ID or Terraform address) the problem belongs to. */
+  resource?: string;
 }
+
+/** A span of the text given: 1-based lines and columns, and UTF-16 offsets (end exclusive). */
+export interface SourceLocation {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  offset: number;
+  endOffset: number;
+}
+
+/** A value that was not checked, and why (most often: it is resolved at deploy time). */
+export interface Note {
+  path: string;
+  message: string;
+  location?: SourceLocation;
+}
+
+/** What a text was read as, when it is not a PutWebhook input in JSON. */
+export type InputFormat =
+  | "cloudformation-json"
+  | "cloudformation-yaml"
+  | "cloudformation"
+  | "terraform-hcl"
+  | "terraform-json"
+  | "put-webhook-yaml"
+  | "yaml";
 
 export interface ValidationResult {
   valid: boolean;
   problems: Problem[];
+  /** Set when the input was a template or YAML (absent for a PutWebhook input in JSON or as an object). */
+  format?: InputFormat;
+  /** Values not checked (intrinsic functions, Terraform references and interpolations). */
+  notes?: Note[];
+  /** For a template: each webhook resource found and checked. */
+  webhooks?: { resource: string; path: string; location?: SourceLocation }[];
 }
 
 export interface ValidateOptions {
@@ -97,13 +144,25 @@ export interface ValidateOptions {
 }
 
 /**
- * Checks a PutWebhook input (or its JSON text, or a bare WebhookDefinition)
- * and reports every problem at once.
+ * Checks a PutWebhook input (or its JSON or YAML text, or a bare WebhookDefinition), or a template
+ * that declares webhooks: CloudFormation (JSON or YAML, `AWS::CodePipeline::Webhook`) or
+ * Terraform (HCL or `terraform show -json`, `aws_codepipeline_webhook`), recognised by content.
+ * Reports every problem at once; problems in text carry their `location`.
  */
 export function validateWebhook(
-  input: PutWebhookInput | WebhookDefinition | string,
+  input: PutWebhookInput | WebhookDefinition | string | object,
   options?: ValidateOptions,
 ): ValidationResult;
+
+/**
+ * The webhooks a template declares, as the PutWebhook inputs they become (null for anything that
+ * is not a template or YAML). They hold the file's SecretTokens: do not log them. Values known
+ * only at deploy time stand in as placeholders; `deployTime` lists their paths.
+ */
+export function readWebhooks(input: string | object): {
+  format: InputFormat;
+  webhooks: { resource: string; path: string; input: PutWebhookInput; deployTime: string[]; pipeline?: PipelineDeclaration }[];
+} | null;
 
 export interface Delivery {
   /** Header names are case-insensitive. */
@@ -123,10 +182,16 @@ export type Outcome = "accepted" | "unauthorized" | "forbidden" | "filtered" | "
 
 export interface FilterTrace {
   jsonPath: string;
-  /** matchEquals after `{Key}` substitution; absent for a rule without matchEquals. */
+  /**
+   * matchEquals after `{Key}` substitution; absent for a rule without matchEquals. Longer than
+   * 2 KB of JSON, it is cut like a selected value.
+   */
   expected?: string;
   /**
-   * What the path selected: at most one value for a definite path; the first 100 values at most.
+   * What the path selected: at most one value for a definite path; the first 100 values at most,
+   * in at most 16 KB of JSON in all. A value longer than 2 KB of JSON is shown as a string: its
+   * first characters (any other value's compact JSON) and a marker, `…[cut: 1048576 bytes]`
+   * (a string's length) or `…[cut: over 2048 bytes]`. Values past the 16 KB are left out.
    * A selected object's `SecretToken` members, at any depth, are shown as `****` here and in the
    * reason (the rule itself compares the payload's values).
    */
@@ -143,7 +208,10 @@ export interface Decision {
   /** One line saying why. */
   reason: string;
   filters: FilterTrace[];
-  /** The source revision the payload names (e.g. a push's `after`), when accepted. */
+  /**
+   * The source revision the payload names (e.g. a push's `after`), when accepted; one longer
+   * than 2 KB of JSON is cut and marked like a selected value.
+   */
   revision?: string;
 }
 

@@ -9,7 +9,7 @@ wasm.initSync({ module: readFileSync(new URL("./wasm/pipehook_bg.wasm", import.m
 
 const hostHmac = (algorithm, secret, body) => createHmac(algorithm, secret).update(body).digest();
 
-export const { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook } = createApi(wasm, hostHmac);
+export const { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook, readWebhooks } = createApi(wasm, hostHmac);
 export { PipehookError };
 /** Node 20 and later run wasm SIMD, and this entry loads the SIMD build (pipehook_bg.wasm). */
 export const wasmSimd = true;

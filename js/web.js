@@ -42,4 +42,5 @@ export const validateWebhook = (...args) => ready().validateWebhook(...args);
 export const evaluateDelivery = (...args) => ready().evaluateDelivery(...args);
 export const compileWebhook = (...args) => ready().compileWebhook(...args);
 export const redactWebhook = (...args) => ready().redactWebhook(...args);
+export const readWebhooks = (...args) => ready().readWebhooks(...args);
 export { PipehookError };

@@ -129,9 +129,10 @@ describe("pipehook validate", () => {
   test("cli_validate_json_output_is_the_library_result", () => {
     const input = validInput();
     input.webhook.targetAction = "";
-    const r = pipehook(["validate", file("json-out.json", input), "--json"]);
+    const path = file("json-out.json", input);
+    const r = pipehook(["validate", path, "--json"]);
     assert.equal(r.code, 1, r.all);
-    assert.deepEqual(JSON.parse(r.stdout), validateWebhook(input));
+    assert.deepEqual(JSON.parse(r.stdout), validateWebhook(readFileSync(path, "utf8")));
   });
   test("cli_validate_reads_standard_input", () => {
     const r = pipehook(["validate", "-"], { input: JSON.stringify(validInput()) });

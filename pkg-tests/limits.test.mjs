@@ -88,6 +88,37 @@ describe("large bodies", { timeout: 120_000 }, () => {
   });
 });
 
+describe("trace size", { timeout: 120_000 }, () => {
+  // The issue's probe: 100 objects nested around one long string, under `$..*`, selects the
+  // string again at every level. The decision is bounded in bytes however large the body.
+  const nested = (size) => {
+    const head = '{"a":'.repeat(100) + '"';
+    const tail = '"' + "}".repeat(100);
+    return head + "x".repeat(size - head.length - tail.length) + tail;
+  };
+  for (const size of [1 * MB, 6 * MB]) {
+    test(`limits_descendants_of_a_${size / MB}_mb_nested_body_give_a_bounded_decision`, () => {
+      const d = evaluateDelivery(openDefinition([{ jsonPath: "$..*", matchEquals: "nope" }]), { headers: {}, body: nested(size) });
+      assertDecision(d, "filtered");
+      const bytes = JSON.stringify(d).length;
+      assert.ok(bytes <= 100 * 1024, `a ${bytes} byte decision for a ${size} byte body`);
+      assert.equal(d.filters[0].selectedCount, 100, "the count stays exact");
+      assert.ok(d.filters[0].selected.some((v) => typeof v === "string" && v.includes("…[cut: ")), "a cut value says so");
+      const passing = evaluateDelivery(openDefinition([{ jsonPath: "$..*" }]), { headers: {}, body: nested(size) });
+      assertDecision(passing, "accepted");
+      assert.ok(JSON.stringify(passing).length <= 100 * 1024);
+      assertStillWorks();
+    });
+  }
+
+  test("limits_a_huge_revision_is_cut_with_its_length", () => {
+    const ref = "r".repeat(3 * MB);
+    const d = evaluateDelivery(openDefinition([]), { headers: {}, body: JSON.stringify({ ref }) });
+    assertDecision(d, "accepted");
+    assert.ok(d.revision.length < 4096 && d.revision.endsWith(`…[cut: ${ref.length} bytes]`), d.revision.slice(-40));
+  });
+});
+
 describe("deep nesting", { timeout: 120_000 }, () => {
   for (const [label, body] of [
     ["100k_unclosed_brackets", "[".repeat(100_000)],

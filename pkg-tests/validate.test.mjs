@@ -412,7 +412,19 @@ describe("a string input", () => {
   test("validate_string_reports_same_problems_as_object", () => {
     const input = validInput();
     input.webhook.name = "a b";
-    assert.deepEqual(validateWebhook(JSON.stringify(input)), validateWebhook(input));
+    const fromText = validateWebhook(JSON.stringify(input));
+    // Text also says where each problem is; otherwise the two agree.
+    assert.ok(fromText.problems.every((p) => p.location), JSON.stringify(fromText));
+    const unplaced = { ...fromText, problems: fromText.problems.map(({ location, ...p }) => p) };
+    assert.deepEqual(unplaced, validateWebhook(input));
+  });
+  test("validate_text_problems_carry_line_and_column", () => {
+    const text = '{\n  "webhook": {\n    "name": "a b",\n    "targetPipeline": "p",\n    "targetAction": "a",\n    "filters": [{"jsonPath": "$["}],\n    "authentication": "UNAUTHENTICATED",\n    "authenticationConfiguration": {}\n  }\n}';
+    const { problems } = validateWebhook(text);
+    const at = (path) => problems.find((p) => p.path === path)?.location;
+    assert.deepEqual(at("webhook.name"), { line: 3, column: 13, endLine: 3, endColumn: 18, offset: text.indexOf('"a b"'), endOffset: text.indexOf('"a b"') + 5 });
+    assert.equal(at("webhook.filters[0].jsonPath").line, 6);
+    assert.equal(text.slice(at("webhook.filters[0].jsonPath").offset, at("webhook.filters[0].jsonPath").endOffset), '"$["');
   });
 });
 

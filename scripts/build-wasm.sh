@@ -49,10 +49,23 @@ cmp -s "$OUT/pipehook.js" "$fallback/pipehook.js" || fail "the SIMD and fallback
 cp "$fallback/pipehook_bg.wasm" "$OUT/pipehook_nosimd_bg.wasm"
 
 cp js/api.js js/node.js js/web.js js/index.d.ts dist/
+
+step "bundling the template readers (js/formats/ with yaml and the Lezer HCL/JSON parsers) into dist/formats.js"
+# One self-contained file, so every runtime (and a page that loads dist/ as it is) needs no
+# resolver. @codemirror/language is stubbed: only codemirror-lang-hcl's parser is used.
+# Lezer's debug switch (process.env.LOG) is fixed off: in Deno, reading it needs --allow-env.
+node_modules/.bin/esbuild js/formats/index.js --bundle --format=esm --platform=neutral --main-fields=module,main \
+  --alias:@codemirror/language=./js/formats/codemirror-language-stub.js --define:process.env.LOG=undefined \
+  --minify --legal-comments=eof --log-level=warning --outfile=dist/formats.js
 rm -f "$OUT/.gitignore"
 
 step "copying the web build to www/pkg/"
 rm -rf www/pkg && mkdir -p www/pkg && cp -r dist/* www/pkg/
+
+step "bundling the page's editor (CodeMirror 6, www/src/editor.js) into www/build/editor.js"
+rm -rf www/build
+node_modules/.bin/esbuild www/src/editor.js --bundle --format=esm --minify --legal-comments=eof \
+  --define:process.env.LOG=undefined --log-level=warning --outfile=www/build/editor.js
 
 for f in pipehook_bg.wasm pipehook_nosimd_bg.wasm; do
   size=$(wc -c < "$OUT/$f"); gz=$(gzip -9c "$OUT/$f" | wc -c)

@@ -23,6 +23,8 @@ PERSIST="${PIPEHOOK_PERSIST_TO:-.wrangler/state}"
 
 [ "${PIPEHOOK_SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh
 [ "${PIPEHOOK_SKIP_BUILD:-0}" = 1 ] && [ -f worker/build/index.js ] || bash scripts/build-worker.sh
+# The validator page the Worker serves at / needs the package (www/pkg) and its editor (www/build).
+[ "${PIPEHOOK_SKIP_BUILD:-0}" = 1 ] || { [ -f www/pkg/web.js ] && [ -f www/build/editor.js ]; } || bash scripts/build-wasm.sh
 
 # wrangler would otherwise phone home (metrics, cf properties).
 export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false

@@ -19,7 +19,7 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@octokit/webhook
   npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 fi
 
-if [ ! -f www/pkg/web.js ] || [ ! -f www/pkg/wasm/pipehook_bg.wasm ]; then
+if [ ! -f www/pkg/web.js ] || [ ! -f www/pkg/wasm/pipehook_bg.wasm ] || [ ! -f www/build/editor.js ]; then
   step "building the wasm package into www/pkg (setup, then npm run build)"
   bash scripts/setup.sh   # the Rust target and wasm-bindgen the build needs; quick when present
   npm run build

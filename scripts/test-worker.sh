@@ -27,9 +27,9 @@ if [ "${SKIP_WORKER_BUILD:-0}" != 1 ] || [ ! -f worker/build/index.js ]; then
   bash scripts/build-worker.sh || { echo "test-worker: build failed"; exit 1; }
 fi
 
-step "Rust unit tests: src/pipeline.rs (core) and the Worker crate (SigV4), natively"
+step "Rust unit tests: src/pipeline.rs (core) and the Worker crate (SigV4, the AWS SigV4 suite), natively"
 cargo test --quiet --lib pipeline:: || status=1
-cargo test --quiet -p pipehook-worker --lib || status=1
+cargo test --quiet -p pipehook-worker --lib --test sigv4_suite || status=1
 
 tmp="$(mktemp -d)"
 cleanup() { exec 3>&- 2>/dev/null; [ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null; rm -rf "$tmp"; }
@@ -58,6 +58,6 @@ cat "$tmp/serve.log"
 
 step "node:test suites (@aws-sdk/client-codepipeline, the entry, GitHub deliveries, views, concurrency, wrangler dev)"
 # The SDK's notice about Node 20 support is not a test result.
-NODE_NO_WARNINGS=1 node --test worker-tests/api.test.mjs worker-tests/entry.test.mjs worker-tests/delivery.test.mjs worker-tests/views.test.mjs worker-tests/ways.test.mjs worker-tests/concurrency.test.mjs worker-tests/start.test.mjs || status=1
+NODE_NO_WARNINGS=1 node --test worker-tests/api.test.mjs worker-tests/entry.test.mjs worker-tests/delivery.test.mjs worker-tests/views.test.mjs worker-tests/ways.test.mjs worker-tests/concurrency.test.mjs worker-tests/sigv4.test.mjs worker-tests/hostile.test.mjs worker-tests/faults.test.mjs worker-tests/start.test.mjs || status=1
 
 exit $status

@@ -6,7 +6,7 @@
 // Proxy's construct trap builds another Proxy around it, and reading `fetch`
 // wraps it in yet another Proxy. Measured under Miniflare (interleaved wrk
 // rounds, 9 KB filtered delivery), that is about an eighth of the Worker's CPU
-// per request (README, "Performance").
+// per request (bench/RESULTS.md, "History of measurements").
 //
 // What is kept: worker-build's crash recovery. Every request still runs
 // `checkReinitialize()` first (a new wasm instance after a critical error), and

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::{header, AuthFailure, PrecomputedMacs};
-use crate::filter::{json_text, FilterTrace};
+use crate::filter::{json_text, FilterTrace, Tested};
 use crate::scan::ScanPlan;
 use crate::validate::ValidWebhook;
 
@@ -61,7 +61,8 @@ pub struct Decision {
     /// Every rule's trace, in definition order (empty when the delivery was
     /// refused before the filters ran).
     pub filters: Vec<FilterTrace>,
-    /// The source revision the payload names, for the execution record.
+    /// The source revision the payload names, for the execution record; one longer than
+    /// [`crate::trace::MAX_VALUE_BYTES`] is cut and marked like a selected value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
 }
@@ -71,6 +72,22 @@ impl Decision {
         Self { outcome, status: outcome.status(), reason, filters: Vec::new(), revision: None }
     }
 }
+
+/// Which decisions carry their rules' traces ([`Decision::filters`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Traces {
+    /// Every decision: the package, the page and the CLI show why a delivery passed too.
+    All,
+    /// Only a filtered decision, whose answer explains it: a receiver answering an accepted
+    /// delivery with its execution id never reads its traces, so they are never built.
+    WhenFiltered,
+}
+
+/// The most bytes of JSON a [`Decision`] takes, whatever the delivery: its traces
+/// ([`crate::trace`]), `expected` values and revision are bounded, and the reason quotes a few
+/// short values. (At most 5 rules of 150-character paths: the definition's own bounds.)
+pub const MAX_DECISION_BYTES: usize =
+    5 * (crate::trace::MAX_TRACE_BYTES + crate::trace::MAX_VALUE_BYTES + 1024) + crate::trace::MAX_VALUE_BYTES + 4096;
 
 /// Decides a delivery: authenticate, parse, filter. Pure: the caller stores
 /// whatever an accepted decision should start.
@@ -86,6 +103,16 @@ pub fn evaluate_delivery(
     evaluate_delivery_with_plan(webhook, webhook.plan(), delivery, action_configuration)
 }
 
+/// [`evaluate_delivery`], building the rules' traces only for the decisions `traces` names.
+pub fn evaluate_delivery_with_traces(
+    webhook: &ValidWebhook,
+    delivery: &Delivery<'_>,
+    action_configuration: &BTreeMap<String, String>,
+    traces: Traces,
+) -> Decision {
+    decide(webhook, webhook.plan(), delivery, action_configuration, traces)
+}
+
 /// [`evaluate_delivery`] with the webhook's [`ScanPlan`] built beforehand
 /// ([`ValidWebhook::plan`]); `None` parses the whole body into a document (the reference
 /// evaluation the scan is tested against).
@@ -94,6 +121,16 @@ pub fn evaluate_delivery_with_plan(
     plan: Option<&ScanPlan>,
     delivery: &Delivery<'_>,
     action_configuration: &BTreeMap<String, String>,
+) -> Decision {
+    decide(webhook, plan, delivery, action_configuration, Traces::All)
+}
+
+fn decide(
+    webhook: &ValidWebhook,
+    plan: Option<&ScanPlan>,
+    delivery: &Delivery<'_>,
+    action_configuration: &BTreeMap<String, String>,
+    traces: Traces,
 ) -> Decision {
     if delivery.body.len() > MAX_BODY_BYTES {
         return Decision {
@@ -114,18 +151,37 @@ pub fn evaluate_delivery_with_plan(
         Ok(p) => p,
         Err(why) => return Decision::refused(Outcome::Malformed, why),
     };
-    let filters: Vec<FilterTrace> =
-        webhook.filters().iter().map(|f| f.evaluate(&payload, action_configuration)).collect();
-    match filters.iter().position(|t| !t.passed) {
+    // A secret property (the GitHub action's OAuthToken) is no placeholder: a filter's
+    // `expected` is shown to the sender, and a match would tell the sender the secret.
+    let public;
+    let action_configuration = if action_configuration.keys().any(|k| crate::secrets::is_secret_property_name(k)) {
+        public = action_configuration
+            .iter()
+            .filter(|(k, _)| !crate::secrets::is_secret_property_name(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        &public
+    } else {
+        action_configuration
+    };
+    let tested: Vec<Tested<'_>> = webhook.filters().iter().map(|f| f.test(&payload, action_configuration)).collect();
+    let failed = tested.iter().position(|t| !t.passed);
+    let filters: Vec<FilterTrace> = match (failed, traces) {
+        (None, Traces::WhenFiltered) => Vec::new(),
+        _ => tested.iter().map(Tested::trace).collect(),
+    };
+    match failed {
         None => Decision {
             outcome: Outcome::Accepted,
             status: Outcome::Accepted.status(),
-            reason: match filters.len() {
+            reason: match tested.len() {
                 0 => "accepted: the webhook has no filter rules, so every authenticated delivery starts the pipeline".into(),
                 1 => "accepted: the filter rule passed".into(),
                 n => format!("accepted: all {n} filter rules passed"),
             },
-            revision: source_revision(&payload),
+            // Shown like a selected value: the payload may name a revision of any size.
+            revision: revision_in(&payload)
+                .map(|r| crate::trace::shown_text(r, crate::trace::MAX_VALUE_BYTES).unwrap_or_else(|| r.to_string())),
             filters,
         },
         Some(i) => Decision {
@@ -198,13 +254,16 @@ fn describe_selection(selected: &[Value], total: usize) -> String {
 /// The source revision a payload names: a push's `after`, a pull request's
 /// head commit, a release's tag, a workflow run's head commit, or a ref.
 pub fn source_revision(payload: &Value) -> Option<String> {
+    revision_in(payload).map(str::to_string)
+}
+
+fn revision_in(payload: &Value) -> Option<&str> {
     // Member by member rather than Value::pointer, which re-splits and unescapes the pointer text
     // on every delivery; the same list the scan plan keeps values for.
     crate::scan::REVISION_PATHS
         .iter()
         .find_map(|path| path.iter().try_fold(payload, |v, name| v.get(*name)).and_then(Value::as_str))
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
 }
 
 #[cfg(test)]

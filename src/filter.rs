@@ -30,11 +30,8 @@ pub use crate::jsonpath::{
     compile as compile_path, JsonPath as CompiledPath, PathError, Selection, Step, MAX_NESTING, MAX_SELECTED, MAX_STEPS,
 };
 
-/// The most values a [`FilterTrace`] copies into `selected`.
-pub const MAX_TRACE_VALUES: usize = 100;
-/// The most JSON nodes (values, members, elements) a [`FilterTrace`] copies in all: a trace is
-/// for people, and must not copy a 25 MB payload once per selected node.
-pub const MAX_TRACE_NODES: usize = 100_000;
+/// The most values a [`FilterTrace`] shows in `selected` (its byte bounds: [`crate::trace`]).
+pub use crate::trace::MAX_TRACE_VALUES;
 
 /// The text a selected value is compared by: a string's characters; any other value's compact JSON.
 pub fn json_text(v: &Value) -> Cow<'_, str> {
@@ -147,8 +144,9 @@ pub struct FilterTrace {
     pub json_path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
-    /// The selected values in order: at most [`MAX_TRACE_VALUES`] of them and
-    /// [`MAX_TRACE_NODES`] JSON nodes in all (the first ones that fit).
+    /// The selected values in order, as [`crate::trace`] shows them: at most
+    /// [`MAX_TRACE_VALUES`] of them in at most [`crate::trace::MAX_TRACE_BYTES`] of JSON, a value
+    /// too long for [`crate::trace::MAX_VALUE_BYTES`] cut and marked ([`crate::trace::CUT`]).
     pub selected: Vec<Value>,
     /// How many values the path selected in all; more than `selected.len()`
     /// when the trace was cut.
@@ -171,58 +169,42 @@ impl CompiledFilter {
     /// assert_eq!(t.expected.as_deref(), Some("refs/heads/main"));
     /// ```
     pub fn evaluate(&self, doc: &Value, configuration: &BTreeMap<String, String>) -> FilterTrace {
+        self.test(doc, configuration).trace()
+    }
+
+    /// Runs the rule without building its trace: what a caller that may not need the trace
+    /// gets first ([`Tested::trace`] builds it).
+    pub fn test<'a>(&'a self, doc: &'a Value, configuration: &BTreeMap<String, String>) -> Tested<'a> {
         let expected = self.rule.match_equals.as_deref().map(|m| substitute(m, configuration));
-        let nodes: Vec<Cow<'_, Value>> = self.path.select(doc);
+        let nodes: Vec<Cow<'a, Value>> = self.path.select(doc);
         let passed = match &expected {
             Some(e) => nodes.iter().any(|v| text_equals(v, e)),
             None => nodes.iter().any(|v| !v.is_null()),
         };
+        Tested { rule: &self.rule, expected, nodes, passed }
+    }
+}
+
+/// A rule run on a payload: the selection itself (references into the payload), not yet copied.
+pub struct Tested<'a> {
+    rule: &'a WebhookFilterRule,
+    expected: Option<String>,
+    nodes: Vec<Cow<'a, Value>>,
+    pub passed: bool,
+}
+
+impl Tested<'_> {
+    /// The rule's trace, bounded in bytes whatever was selected ([`crate::trace`]).
+    pub fn trace(&self) -> FilterTrace {
+        let cap = crate::trace::MAX_VALUE_BYTES;
         FilterTrace {
             json_path: self.rule.json_path.clone(),
-            expected,
-            selected: trace_values(&nodes),
-            selected_count: nodes.len(),
-            passed,
+            expected: self.expected.as_deref().map(|e| crate::trace::shown_text(e, cap).unwrap_or_else(|| e.to_string())),
+            selected: crate::trace::shown_values(&self.nodes.iter().map(|v| &**v).collect::<Vec<&Value>>()),
+            selected_count: self.nodes.len(),
+            passed: self.passed,
         }
     }
-}
-
-/// Copies the first selected values that fit the trace bounds, a payload's own
-/// `SecretToken` members redacted: a trace (and the reason rendered from it) is output.
-fn trace_values(nodes: &[Cow<'_, Value>]) -> Vec<Value> {
-    let mut budget = MAX_TRACE_NODES;
-    let mut out = Vec::new();
-    for v in nodes.iter().take(MAX_TRACE_VALUES) {
-        match count_nodes_upto(v, budget) {
-            Some(n) => {
-                budget -= n;
-                let mut copy = v.clone().into_owned();
-                crate::redact(&mut copy);
-                out.push(copy);
-            }
-            None => break,
-        }
-    }
-    out
-}
-
-/// The number of JSON nodes in `v`, or None when it exceeds `limit`. Iterative: no recursion on the document.
-fn count_nodes_upto(v: &Value, limit: usize) -> Option<usize> {
-    let mut stack = vec![v];
-    let mut n = 0usize;
-    while let Some(v) = stack.pop() {
-        n += 1;
-        if n > limit {
-            return None;
-        }
-        match v {
-            Value::Array(a) if n + stack.len() + a.len() <= limit => stack.extend(a.iter()),
-            Value::Object(o) if n + stack.len() + o.len() <= limit => stack.extend(o.values()),
-            Value::Array(_) | Value::Object(_) => return None,
-            _ => {}
-        }
-    }
-    Some(n)
 }
 
 #[cfg(test)]
@@ -381,10 +363,11 @@ mod tests {
         assert!(t.passed);
         assert_eq!(t.selected.len(), MAX_TRACE_VALUES);
         assert_eq!(t.selected_count, 1000);
-        let big = Value::Array((0..MAX_TRACE_NODES as i64).map(Value::from).collect());
+        let big = Value::Array((0..100_000i64).map(Value::from).collect());
         let t = rule("$", None).evaluate(&big, &BTreeMap::new());
         assert!(t.passed);
-        assert!(t.selected.is_empty());
+        let shown = t.selected[0].as_str().unwrap();
+        assert!(shown.starts_with("[0,1,2,") && shown.contains(crate::trace::CUT), "{shown}");
         assert_eq!(t.selected_count, 1);
     }
 

@@ -16,13 +16,17 @@ pub mod pipeline;
 pub mod problem;
 pub mod redact;
 pub mod scan;
+pub mod secrets;
+pub mod trace;
 pub mod validate;
 #[cfg(test)]
 mod test_support;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
-pub use delivery::{evaluate_delivery, source_revision, Decision, Delivery, Outcome, HEADERS_READ};
+pub use delivery::{
+    evaluate_delivery, evaluate_delivery_with_traces, source_revision, Decision, Delivery, Outcome, Traces, HEADERS_READ,
+};
 pub use filter::FilterTrace;
 pub use model::*;
 pub use problem::{aws_error, Problem, ProblemKind};

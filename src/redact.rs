@@ -1,18 +1,28 @@
-//! Removing SecretTokens from anything about to leave the process.
+//! Removing secrets from anything about to leave the process.
 
 use serde_json::Value;
 
 /// What a SecretToken is shown as, as AWS shows it.
 pub const REDACTED: &str = "****";
 
-/// Replaces the value of every `SecretToken` member, at any depth, with `****`.
+/// Members whose value is a secret wherever they appear: a webhook's SecretToken, and the
+/// GitHub action's OAuthToken (which [`crate::secrets`] masks in pipeline declarations by their
+/// action type; here, belt and braces, by name alone).
+const SECRET_MEMBERS: [&str; 2] = ["SecretToken", "OAuthToken"];
+
+/// Whether `member`, the value of `key` in an object, is a secret to show as [`REDACTED`].
+pub fn is_secret(key: &str, member: &Value) -> bool {
+    SECRET_MEMBERS.contains(&key) && !member.is_null()
+}
+
+/// Replaces the value of every `SecretToken` and `OAuthToken` member, at any depth, with `****`.
 /// Works on any JSON (a ListWebhookItem, a PutWebhook input, a list of them),
 /// so callers need not know where a definition sits.
 pub fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, member) in map.iter_mut() {
-                if key == "SecretToken" && !member.is_null() {
+                if is_secret(key, member) {
                     *member = Value::String(REDACTED.to_string());
                 } else {
                     redact(member);

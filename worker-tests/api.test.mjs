@@ -24,9 +24,11 @@ import {
 import {
   ACCOUNT,
   CREDENTIALS,
+  OAUTH_MARKER,
   REGION,
   SECRET_MARKER,
   callApi,
+  deliverSigned,
   githubWebhook,
   leaks,
   pipelineDeclaration,
@@ -398,6 +400,49 @@ describe("protocol", () => {
 });
 
 describe("secrets", () => {
+  const oauthOf = (p) => p.stages[0].actions[0].configuration.OAuthToken;
+  const storedOauth = async (name) => oauthOf(JSON.parse(await w.kv.get(`pipeline/${name}`)).pipeline);
+
+  it("oauth_token_is_answered_masked_by_create_get_and_update_and_kept_stored", async () => {
+    const created = await callApi(w.endpoint, "CreatePipeline", { pipeline: pipelineDeclaration("masked") });
+    assert.equal(created.status, 200, created.text);
+    assert.equal(oauthOf(created.json.pipeline), "****");
+    const got = await client.send(new GetPipelineCommand({ name: "masked" }));
+    assert.equal(oauthOf(got.pipeline), "****");
+    assert.equal(got.pipeline.stages[0].actions[0].configuration.Branch, "main", "other properties as stored");
+    const updated = await client.send(new UpdatePipelineCommand({ pipeline: pipelineDeclaration("masked", { oauthToken: `${OAUTH_MARKER}rotated` }) }));
+    assert.equal(oauthOf(updated.pipeline), "****");
+    assert.equal(await storedOauth("masked"), `${OAUTH_MARKER}rotated`, "stored for pipehook's own use");
+  });
+
+  it("get_then_update_with_the_mask_keeps_the_stored_oauth_token", async () => {
+    await client.send(new CreatePipelineCommand({ pipeline: pipelineDeclaration("roundtrip") }));
+    const { pipeline } = await client.send(new GetPipelineCommand({ name: "roundtrip" }));
+    pipeline.stages[0].actions[0].configuration.Branch = "release";
+    const updated = await client.send(new UpdatePipelineCommand({ pipeline }));
+    assert.equal(updated.pipeline.version, 2);
+    assert.equal(await storedOauth("roundtrip"), `${OAUTH_MARKER}roundtrip`, "'****' kept the value it masks");
+    // A renamed action has no earlier value: the mask is stored as given.
+    pipeline.stages[0].actions[0].name = "Renamed";
+    await client.send(new UpdatePipelineCommand({ pipeline }));
+    assert.equal(await storedOauth("roundtrip"), "****");
+  });
+
+  it("a_filter_cannot_read_the_oauth_token_through_a_placeholder", async () => {
+    // (A token without the suite's marker: the second delivery sends it itself.)
+    const token = "ghp_oracle0000000000000000000000000000";
+    await client.send(new CreatePipelineCommand({ pipeline: pipelineDeclaration("oracle", { oauthToken: token }) }));
+    const secret = `${SECRET_MARKER}oracle`;
+    const { webhook } = await client.send(
+      new PutWebhookCommand({ webhook: githubWebhook("oracle", "oracle", secret, [{ jsonPath: "$.ref", matchEquals: "{OAuthToken}" }]) }),
+    );
+    for (const ref of ["refs/heads/main", token]) {
+      const r = await deliverSigned(webhook.url, JSON.stringify({ ref }), { secret });
+      assert.equal(r.json.outcome, "filtered", r.text);
+      assert.equal(r.json.filters[0].expected, "{OAuthToken}", "a secret property is no placeholder");
+    }
+  });
+
   it("no_response_in_this_suite_contains_a_secret_token", () => {
     assert.ok(w.responses.length > 100, `scanned ${w.responses.length} responses`);
     assert.deepEqual(leaks(w.responses), []);

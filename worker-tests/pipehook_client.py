@@ -11,6 +11,7 @@ ENDPOINT = os.environ.get("PIPEHOOK_ENDPOINT", "http://127.0.0.1:8787")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 SECRET_MARKER = "phk-secret-"
+OAUTH_MARKER = "phk-oauth-"
 
 
 def client(access_key="test", secret_key="test", validate=True, signed=True):
@@ -45,7 +46,7 @@ def pipeline(name, branch="main"):
                     {
                         "name": "Source",
                         "actionTypeId": {"category": "Source", "owner": "ThirdParty", "provider": "GitHub", "version": "1"},
-                        "configuration": {"Owner": "o", "Repo": "r", "Branch": branch},
+                        "configuration": {"Owner": "o", "Repo": "r", "Branch": branch, "OAuthToken": f"{OAUTH_MARKER}{name}"},
                         "outputArtifacts": [{"name": "SourceOutput"}],
                     }
                 ],

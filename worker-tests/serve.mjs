@@ -11,7 +11,7 @@ process.stdout.write(`${w.endpoint}\n`);
 async function stop() {
   const leaked = leaks(w.responses);
   await w.close();
-  console.error(`serve: scanned ${w.responses.length} response bodies, ${leaked.length} contained a SecretToken`);
+  console.error(`serve: scanned ${w.responses.length} response bodies, ${leaked.length} contained a SecretToken or an OAuthToken`);
   for (const l of leaked) console.error(`serve: LEAK in ${l.method} ${l.url} (${l.status})`);
   process.exit(leaked.length ? 1 : 0);
 }

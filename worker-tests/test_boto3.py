@@ -48,6 +48,8 @@ class Boto3Compat(unittest.TestCase):
     def test_pipeline_create_get_update_list(self):
         got = self.cp.get_pipeline(name="boto-app")
         self.assertEqual(got["pipeline"]["version"], 1)
+        # The GitHub action's OAuthToken is answered masked, as AWS does.
+        self.assertEqual(got["pipeline"]["stages"][0]["actions"][0]["configuration"]["OAuthToken"], "****")
         self.assertEqual(got["metadata"]["pipelineArn"], f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:boto-app")
         self.cp.create_pipeline(pipeline=pipeline("boto-upd"))
         up = self.cp.update_pipeline(pipeline=pipeline("boto-upd", branch="dev"))

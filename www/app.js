@@ -1,6 +1,9 @@
 // The validator page: DOM wiring around the pipehook wasm package (pkg/web.js).
 // Everything happens here, in the browser; the only requests are for this
-// page's own files (the wasm, the sample payloads), and the page's CSP forbids others.
+// page's own files (the wasm, the editor, the sample payloads), and the page's CSP forbids others.
+//
+// The definition box is a CodeMirror editor (build/editor.js, bundled from src/editor.js) once
+// that loads; until then, or if it does not, the plain textarea it replaces.
 
 import { parseJson } from "./lib/json-text.js";
 import {
@@ -9,6 +12,7 @@ import {
   encodeFragment,
   findTargetAction,
   holdsSecret,
+  identity,
   isObject,
   parseHeaders,
   pipelineDeclaration,
@@ -27,6 +31,7 @@ const el = {
   verdict: $("verdict"),
   summary: $("verdict-summary"),
   problems: $("problems"),
+  notes: $("notes"),
   explain: $("definition-explain"),
   toolbarStatus: $("toolbar-status"),
   shareBox: $("share-box"),
@@ -50,14 +55,48 @@ const el = {
 
 /** The loaded wasm package, once init() has finished. */
 let engine = null;
-/** What the definition box holds, as last checked. */
-let checked = { parsed: null, items: [] };
+/** What the definition box holds, as last checked: the JSON value (null for a template or YAML), the webhooks in it. */
+let checked = { parsed: null, items: [], template: null };
+/** The definition box: the textarea, until the editor replaces it. */
+let box = textareaBox(el.definition);
 /** The action-config text the page last wrote itself; anything else is the user's. */
 let autoFilledConfig = "";
 /** The last signature the page computed and the body it covered (to spot a stale one). */
 let lastSigned = null;
 
 // ---------------------------------------------------------------- engine
+
+function textareaBox(textarea) {
+  return {
+    get value() {
+      return textarea.value;
+    },
+    set value(text) {
+      textarea.value = text;
+    },
+    focus: () => textarea.focus(),
+    select(from, to = from) {
+      textarea.focus();
+      textarea.setSelectionRange(from, to);
+    },
+    onInput: (fn) => textarea.addEventListener("input", fn),
+    mark() {},
+  };
+}
+
+async function loadEditor(onInput) {
+  try {
+    const { mountEditor } = await import("./build/editor.js");
+    box = mountEditor(el.definition);
+    box.onInput(onInput);
+    checkDefinition();
+    document.documentElement.dataset.editor = "ready";
+  } catch (err) {
+    // The textarea stays: everything works, without highlighting and underlines.
+    console.warn(`The editor could not load (build/editor.js: ${err && err.message}); using the plain text box.`);
+    document.documentElement.dataset.editor = "textarea";
+  }
+}
 
 async function loadEngine() {
   try {
@@ -77,31 +116,75 @@ async function loadEngine() {
 
 // ---------------------------------------------------------------- 1. definition
 
+const looksLikeJson = (text) => /^\s*[[{]/.test(text) || text.trim() === "";
+
 function checkDefinition() {
-  const text = el.definition.value;
-  const json = parseJson(text);
-  if (!json.ok) {
-    checked = { parsed: null, items: [] };
-    renderProblems([syntaxProblem(json, text)], null);
+  const text = box.value;
+  const template = engine && readTemplate(text);
+  if (template) {
+    // A CloudFormation template, Terraform, or a PutWebhook input in YAML: the package reads it.
+    const result = validateText(text);
+    checked = { parsed: null, items: template.webhooks.map(templateItem), template };
+    renderProblems(result.problems, checked.items, result);
+  } else if (!looksLikeJson(text) && !engine) {
+    checked = { parsed: null, items: [], template: null };
+    renderPending();
   } else {
-    const { items } = classifyInput(json.value);
-    checked = { parsed: json.value, items };
-    if (!engine) {
-      renderPending();
+    const json = parseJson(text);
+    if (!json.ok) {
+      checked = { parsed: null, items: [], template: null };
+      renderProblems([syntaxProblem(json, text)], null);
     } else {
-      const pipeline = currentPipeline().pipeline;
-      const all = items.flatMap((item) => validateItem(item, pipeline, items.length > 1));
-      // A problem with the pasted pipeline comes back once per webhook: show it once.
-      const seen = new Set();
-      const problems = all.filter((p) => {
-        const key = `${p.type}\u0000${p.path}\u0000${p.message}`;
-        return !seen.has(key) && seen.add(key);
-      });
-      renderProblems(problems, items);
+      const { items } = classifyInput(json.value);
+      checked = { parsed: json.value, items, template: null };
+      if (!engine) {
+        renderPending();
+      } else if (items.length === 1 && items[0].mapPath === identity) {
+        // One webhook as written: the text itself is checked, so each problem has its place in it.
+        renderProblems(validateText(text).problems, items);
+      } else {
+        const pipeline = currentPipeline().pipeline;
+        const all = items.flatMap((item) => validateItem(item, pipeline, items.length > 1));
+        // A problem with the pasted pipeline comes back once per webhook: show it once.
+        const seen = new Set();
+        const problems = all.filter((p) => {
+          const key = `${p.type}\u0000${p.path}\u0000${p.message}`;
+          return !seen.has(key) && seen.add(key);
+        });
+        renderProblems(problems, items);
+      }
     }
   }
   renderChoices();
   refreshActionConfig();
+}
+
+function readTemplate(text) {
+  try {
+    return engine.readWebhooks(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The whole text through the package, with the pasted pipeline (for each webhook of a template that names it). */
+function validateText(text) {
+  const pipeline = currentPipeline().pipeline;
+  try {
+    return engine.validateWebhook(text, pipeline ? { pipeline } : undefined);
+  } catch (err) {
+    return { valid: false, problems: [{ type: (err && err.name) || "Error", path: "", message: String(err && err.message) }] };
+  }
+}
+
+/** A webhook of a template as the dry run uses it. */
+function templateItem(w) {
+  const def = w.input.webhook;
+  return { label: w.resource || labelFor(def), input: w.input, definition: def, mapPath: identity, deployTime: w.deployTime };
+}
+
+function labelFor(def) {
+  return isObject(def) && typeof def.name === "string" && def.name ? def.name : "webhook";
 }
 
 function validateItem(item, pipeline, many) {
@@ -119,32 +202,38 @@ function validateItem(item, pipeline, many) {
 }
 
 function syntaxProblem(json, text) {
+  const end = Math.min(json.offset + 1, text.length);
   return {
     type: "JSON syntax error",
     path: `line ${json.line}, column ${json.column}`,
     message: json.message,
-    offset: json.offset,
-    source: text,
+    location: { line: json.line, column: json.column, offset: json.offset, endOffset: end },
   };
 }
 
 function renderPending() {
+  box.mark([]);
   el.verdict.textContent = "…";
   el.verdict.dataset.state = "pending";
   el.summary.textContent = el.engine.classList.contains("error")
-    ? "The JSON parses, but the validator is not loaded, so it cannot be checked."
+    ? "The validator is not loaded, so this cannot be checked."
     : "Loading the validator…";
   el.problems.replaceChildren();
   el.explain.textContent = "";
 }
 
-function renderProblems(problems, items) {
+function renderProblems(problems, items, result = {}) {
   const valid = problems.length === 0;
+  const notes = result.notes ?? [];
   el.verdict.textContent = valid ? "valid" : "invalid";
   el.verdict.dataset.state = valid ? "valid" : "invalid";
-  el.summary.textContent = summaryText(problems, items);
+  el.summary.textContent = summaryText(problems, items, result.format);
   el.problems.replaceChildren(...problems.map(problemItem));
-  el.explain.textContent = valid && items && items.length === 1 ? explain(items[0].definition) : "";
+  el.notes.replaceChildren(...notes.map(noteItem));
+  el.notes.hidden = notes.length === 0;
+  const plain = valid && items && items.length === 1 && !(items[0].deployTime?.length);
+  el.explain.textContent = plain ? explain(items[0].definition) : "";
+  box.mark(problems, notes);
 }
 
 /** What a valid definition does, in one sentence. */
@@ -162,16 +251,28 @@ function explain(def) {
   return `Starts pipeline ${JSON.stringify(def.targetPipeline)} (action ${JSON.stringify(def.targetAction)}) on ${who}, ${when}.`;
 }
 
-function summaryText(problems, items) {
+const FORMATS = {
+  "cloudformation-json": "CloudFormation template",
+  "cloudformation-yaml": "CloudFormation template",
+  "terraform-hcl": "Terraform configuration",
+  "terraform-json": "terraform show -json output",
+  "put-webhook-yaml": "PutWebhook input in YAML",
+};
+// Who refuses a problem of this type first: AWS, or the tool before it calls AWS.
+const REFUSER = { ValidationError: "CloudFormation", TerraformError: "Terraform" };
+
+function summaryText(problems, items, format) {
   if (items === null) return "This is not JSON yet.";
-  const count = items.length === 1 ? "" : ` (${items.length} webhooks checked)`;
+  const what = FORMATS[format] ? `${FORMATS[format]}: ` : "";
+  const count = items.length === 1 && !what ? "" : ` (${items.length} webhook${items.length === 1 ? "" : "s"} checked)`;
   if (problems.length === 0) {
     if (items.length === 0) return "The list holds no webhooks.";
-    return `AWS would accept this${count}.`;
+    return `${what}AWS would accept this${count}.`;
   }
   const first = problems[0].type;
   const n = problems.length;
-  return `AWS would refuse this with ${first}; ${n} problem${n === 1 ? "" : "s"} in all${count}.`;
+  const who = REFUSER[first] ?? "AWS";
+  return `${what}${who} would refuse this with ${first}; ${n} problem${n === 1 ? "" : "s"} in all${count}.`;
 }
 
 function problemItem(p) {
@@ -186,19 +287,33 @@ function problemItem(p) {
   path.textContent = p.path || "(input)";
   const message = span("pmessage", p.message, "problem-message");
   li.append(type, " ", path, message);
-  if (typeof p.offset === "number") {
-    // A syntax error knows where it is: offer to jump there.
-    const go = document.createElement("button");
-    go.type = "button";
-    go.className = "link";
-    go.textContent = "Show in the text";
-    go.addEventListener("click", () => {
-      el.definition.focus();
-      el.definition.setSelectionRange(p.offset, Math.min(p.offset + 1, p.source.length));
-    });
-    li.append(go);
-  }
+  appendPlace(li, p);
   return li;
+}
+
+function noteItem(n) {
+  const li = document.createElement("li");
+  li.dataset.testid = "note";
+  li.dataset.path = n.path;
+  const path = document.createElement("code");
+  path.className = "ppath";
+  path.textContent = n.path;
+  li.append(path, span("pmessage", n.message, "note-message"));
+  appendPlace(li, n);
+  return li;
+}
+
+/** Where a problem or note is in the text, and a button that goes there. */
+function appendPlace(li, item) {
+  const at = item.location;
+  if (!at || !Number.isInteger(at.offset)) return;
+  if (at.line && !/^line \d+/.test(item.path)) li.append(span("pplace", `line ${at.line}, column ${at.column}`, "problem-place"));
+  const go = document.createElement("button");
+  go.type = "button";
+  go.className = "link";
+  go.textContent = "Show in the text";
+  go.addEventListener("click", () => box.select(at.offset, at.endOffset ?? at.offset + 1));
+  li.append(go);
 }
 
 function span(className, text, testid) {
@@ -224,12 +339,16 @@ function renderChoices() {
   el.choiceField.hidden = items.length <= 1;
 }
 
-/** The definition a delivery goes to (the chosen one when a list holds several). */
-function chosenDefinition() {
+/** The webhook a delivery goes to (the chosen one when a list holds several). */
+function chosenItem() {
   const items = checked.items;
   if (items.length === 0) return undefined;
   const i = Number(el.choice.value) || 0;
-  return (items[i] ?? items[0]).definition;
+  return items[i] ?? items[0];
+}
+
+function chosenDefinition() {
+  return chosenItem()?.definition;
 }
 
 // ---------------------------------------------------------------- 2. pipeline
@@ -345,6 +464,11 @@ async function signPayload() {
     el.signStatus.classList.add("error");
     return;
   }
+  if ((chosenItem()?.deployTime ?? []).some((p) => /(SecretToken|secret_token)$/.test(p))) {
+    el.signStatus.textContent = "The SecretToken is resolved at deploy time, so the page does not know it: sign the delivery yourself.";
+    el.signStatus.classList.add("error");
+    return;
+  }
   if (secret === REDACTED) {
     el.signStatus.textContent = "The SecretToken is redacted (****): put the real one in the definition to sign.";
     el.signStatus.classList.add("error");
@@ -372,7 +496,7 @@ function noteStaleSignature() {
 function evaluate() {
   const fail = (message, problems) => renderDeliveryError(message, problems);
   if (!engine) return fail("The validator is not loaded.");
-  if (checked.parsed === null) return fail("Fix the definition's JSON first.");
+  if (checked.parsed === null && !checked.template) return fail("Fix the definition first.");
   const definition = chosenDefinition();
   if (definition === undefined) return fail("There is no webhook definition to deliver to.");
   const { headers, errors } = parseHeaders(el.headers.value);
@@ -461,11 +585,13 @@ function filterTable(decision, definition) {
           ? `${rule.expected}  ← ${raw}`
           : rule.expected;
     const selected = Array.isArray(rule.selected) ? rule.selected : [];
+    const omitted = (rule.selectedCount ?? selected.length) - selected.length;
+    const shown = selected.map(showValue).concat(omitted > 0 ? [`… and ${omitted} more not shown (${rule.selectedCount} in all)`] : []);
     tr.append(
       cell("Rule", String(i + 1), "num"),
       cell("JSONPath", rule.jsonPath, "code", "filter-path"),
       cell("Expected", expected, "code", "filter-expected"),
-      cell("Selected", selected.length ? selected.map(showValue).join("\n") : "(nothing)", "code", "filter-selected"),
+      cell("Selected", shown.length ? shown.join("\n") : "(nothing)", "code", "filter-selected"),
       cell("Result", rule.passed ? "✓ pass" : "✗ fail", "result", "filter-result"),
     );
     tbody.append(tr);
@@ -514,12 +640,16 @@ function say(message, isError = false) {
 }
 
 function loadExample() {
-  el.definition.value = JSON.stringify(exampleDefinition, null, 2);
+  box.value = JSON.stringify(exampleDefinition, null, 2);
   checkDefinition();
   say("Example loaded. Change the SecretToken before you use it.");
 }
 
 async function copyDefinition() {
+  if (checked.template) {
+    if (await writeClipboard(box.value)) return say("Copied the text to the clipboard.");
+    return say("The browser refused the clipboard: select the text and copy it yourself.", true);
+  }
   if (checked.parsed === null) return say("Fix the JSON first: there is nothing checked to copy.", true);
   const text = JSON.stringify(checked.parsed, null, 2) + "\n";
   if (await writeClipboard(text)) say("Copied the definition (formatted) to the clipboard.");
@@ -527,6 +657,7 @@ async function copyDefinition() {
 }
 
 async function shareDefinition() {
+  if (checked.template) return say("Links carry JSON definitions only: a template is shared as a file.", true);
   if (checked.parsed === null) return say("Fix the JSON first: only a parsed definition can be shared, so that its SecretToken can be removed.", true);
   const redacted = redactSecrets(checked.parsed);
   if (holdsSecret(redacted)) return say("Could not remove the SecretToken, so no link was made.", true);
@@ -577,7 +708,7 @@ function restoreFromFragment() {
     return;
   }
   if (value === null) return;
-  el.definition.value = JSON.stringify(value, null, 2);
+  box.value = JSON.stringify(value, null, 2);
   const redacted = JSON.stringify(value).includes(`"SecretToken":"${REDACTED}"`);
   say(`Loaded from a shared link.${redacted ? " Its SecretToken was removed (****): put yours back to sign deliveries." : ""}`);
 }
@@ -605,7 +736,7 @@ function main() {
   populateSamples();
   restoreFromFragment();
   const recheck = debounce(checkDefinition, 150);
-  el.definition.addEventListener("input", recheck);
+  box.onInput(recheck);
   el.pipeline.addEventListener("input", debounce(checkDefinition, 150));
   el.actionConfig.addEventListener("input", debounce(refreshActionConfig, 150));
   el.choice.addEventListener("change", refreshActionConfig);
@@ -632,6 +763,7 @@ function main() {
     checkDefinition();
   });
   checkDefinition();
+  loadEditor(recheck);
   loadEngine();
 }
 

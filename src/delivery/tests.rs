@@ -242,3 +242,60 @@ fn decision_serialises_as_the_js_api_shape() {
     assert!(v["filters"][0].get("expected").is_none());
     assert_eq!(v["filters"][0]["passed"], true);
 }
+
+/// The issue's body: `depth` objects nested around one string of `len` bytes, about `len` in all.
+fn nested_around_string(depth: usize, len: usize) -> Vec<u8> {
+    let mut body = "{\"a\":".repeat(depth).into_bytes();
+    body.push(b'"');
+    body.extend(std::iter::repeat_n(b'x', len));
+    body.push(b'"');
+    body.extend(std::iter::repeat_n(b'}', depth));
+    body
+}
+
+#[test]
+fn delivery_descendants_of_a_1_mb_nested_body_answer_a_bounded_decision() {
+    let body = nested_around_string(100, 1 << 20);
+    // A failing rule, so that the trace is built and answered.
+    let hook = webhook(json!([{"jsonPath": "$..*", "matchEquals": "nope"}]));
+    let d = decide(&hook, &signed(&body), &body, &BTreeMap::new());
+    assert_eq!(d.outcome, Outcome::Filtered, "{}", d.reason);
+    let answer = serde_json::to_string(&d).unwrap();
+    assert!(answer.len() <= MAX_DECISION_BYTES, "a {} byte decision for a {} byte body", answer.len(), body.len());
+    let trace = &d.filters[0];
+    assert_eq!(trace.selected_count, 100, "the count stays exact");
+    let shown = serde_json::to_string(&trace.selected).unwrap();
+    assert!(shown.len() <= crate::trace::MAX_TRACE_BYTES, "{}", shown.len());
+    assert!(shown.contains(crate::trace::CUT), "a cut value says so: {}", &shown[..200]);
+    assert!(trace.selected.iter().all(|v| serde_json::to_string(v).unwrap().len() <= crate::trace::MAX_VALUE_BYTES));
+}
+
+#[test]
+fn delivery_accepted_without_traces_builds_none_and_cuts_the_revision() {
+    // A 2 MB `ref`: the revision the answer repeats is cut like a selected value.
+    let mut body = br#"{"ref":""#.to_vec();
+    body.extend(std::iter::repeat_n(b'r', 2 << 20));
+    body.extend_from_slice(br#"","pad":1}"#);
+    let hook = webhook(json!([{"jsonPath": "$..*"}]));
+    let delivery = Delivery { headers: &signed(&body), body: &body, source_ip: None, macs: None };
+    let d = evaluate_delivery_with_traces(&hook, &delivery, &BTreeMap::new(), Traces::WhenFiltered);
+    assert_eq!(d.outcome, Outcome::Accepted, "{}", d.reason);
+    assert!(d.filters.is_empty(), "nobody reads an accepted delivery's traces");
+    let revision = d.revision.as_deref().unwrap();
+    assert!(revision.len() <= crate::trace::MAX_VALUE_BYTES && revision.starts_with("rrrr"), "{}", revision.len());
+    assert!(revision.ends_with(&format!("{}{} bytes]", crate::trace::CUT, 2 << 20)), "{}", &revision[revision.len() - 40..]);
+    // Everything else is as with every trace built.
+    let full = evaluate_delivery(&hook, &delivery, &BTreeMap::new());
+    assert_eq!((full.outcome, &full.reason, &full.revision), (d.outcome, &d.reason, &d.revision));
+    assert_eq!(full.filters[0].selected_count, 2);
+}
+
+#[test]
+fn delivery_secret_configuration_is_no_placeholder() {
+    let body = br#"{"ref":"ghp_secret"}"#;
+    let hook = webhook(json!([{"jsonPath": "$.ref", "matchEquals": "{OAuthToken}"}]));
+    let d = decide(&hook, &signed(body), body, &config(&[("OAuthToken", "ghp_secret"), ("Branch", "main")]));
+    assert_eq!(d.outcome, Outcome::Filtered, "{}", d.reason);
+    assert_eq!(d.filters[0].expected.as_deref(), Some("{OAuthToken}"));
+    assert!(!serde_json::to_string(&d.filters[0].expected).unwrap().contains("ghp_"));
+}

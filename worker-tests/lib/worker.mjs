@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { sign } from "@octokit/webhooks-methods";
+import { injectFaults, rawKvNamespace } from "./faults.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "..", "..");
@@ -19,13 +20,17 @@ export const ACCOUNT = "123456789012";
 export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 /** Every SecretToken the suite uses contains this marker, so a leak is easy to find. */
 export const SECRET_MARKER = "phk-secret-";
+/** Every GitHub OAuthToken in the suite's pipelines contains this one. */
+export const OAUTH_MARKER = "phk-oauth-";
 
 /**
  * `vars`: extra bindings, e.g. `{ DELIVERY_CACHE_MS: "0" }`. `script`: another entry
  * module (inside the repository) that imports the built Worker, for tests of the entry itself.
+ * `faults`: bindings to wrap for fault injection, e.g. `{ kv: ["PIPEHOOK"] }` (lib/faults.mjs);
+ * the result's `faults` then controls them.
  */
-export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js" } = {}) {
-  const mf = new Miniflare({
+export async function startWorker({ persist = false, vars = {}, script = "worker/build/index.js", faults = null } = {}) {
+  const worker = {
     modules: true,
     scriptPath: path.join(repoRoot, script),
     modulesRoot: repoRoot,
@@ -35,7 +40,6 @@ export async function startWorker({ persist = false, vars = {}, script = "worker
     ],
     compatibilityDate: "2026-04-01",
     kvNamespaces: ["PIPEHOOK"],
-    kvPersist: persist,
     bindings: {
       AWS_REGION: REGION,
       AWS_ACCOUNT_ID: ACCOUNT,
@@ -48,15 +52,17 @@ export async function startWorker({ persist = false, vars = {}, script = "worker
       binding: "ASSETS",
       routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
     },
-    host: "127.0.0.1",
-    port: 0,
-  });
+  };
+  const shared = { kvPersist: persist, host: "127.0.0.1", port: 0 };
+  const injected = faults ? injectFaults(worker, faults) : null;
+  const mf = new Miniflare(injected ? { ...shared, workers: injected.workers } : { ...shared, ...worker });
   const upstream = await mf.ready;
-  const kv = await mf.getKVNamespace("PIPEHOOK");
+  const kv = await (injected?.workers[0].wrappedBindings.PIPEHOOK ? rawKvNamespace(mf, "PIPEHOOK") : mf.getKVNamespace("PIPEHOOK"));
   const proxy = await startProxy(upstream);
   return {
     mf,
     kv,
+    faults: injected?.control,
     endpoint: proxy.url,
     responses: proxy.responses,
     async close() {
@@ -141,9 +147,9 @@ export function startProxy(upstream) {
   });
 }
 
-/** Response bodies that contain a SecretToken (by the suite's marker), or could not be read to tell. */
+/** Response bodies that contain a SecretToken or an OAuthToken (by the suite's markers), or could not be read to tell. */
 export function leaks(responses) {
-  return responses.filter((r) => r.body === null || r.body.includes(SECRET_MARKER));
+  return responses.filter((r) => r.body === null || r.body.includes(SECRET_MARKER) || r.body.includes(OAUTH_MARKER));
 }
 
 // --- a minimal SigV4 signer (node:crypto) for requests the SDKs will not make ---
@@ -157,7 +163,10 @@ export function amzDate(ms) {
 
 /**
  * Signs a JSON API request. Options let a test break one thing at a time:
- * `time` (epoch ms), `secret`, `keyId`, `region`, `service`, `tamperBody`, `rawBody`.
+ * `time` (epoch ms), `secret`, `keyId`, `region`, `service`, `tamperBody`, `rawBody`;
+ * `headers` (more headers, signed), `unsigned` (names sent but left out of SignedHeaders),
+ * `dateHeader` (`"date"` sends the time in `Date` instead of `X-Amz-Date`), `after` (headers
+ * set once the request is signed, as a replayer would).
  */
 export function signedApiRequest(endpoint, operation, input, opts = {}) {
   const url = new URL(endpoint);
@@ -172,10 +181,12 @@ export function signedApiRequest(endpoint, operation, input, opts = {}) {
   const headers = {
     "content-type": "application/x-amz-json-1.1",
     host: url.host,
-    "x-amz-date": date,
+    [opts.dateHeader ?? "x-amz-date"]: date,
     "x-amz-target": `CodePipeline_20150709.${operation}`,
+    ...opts.headers,
   };
-  const names = Object.keys(headers).sort();
+  const unsigned = new Set(opts.unsigned ?? []);
+  const names = Object.keys(headers).filter((n) => !unsigned.has(n)).sort();
   const canonical = [
     "POST",
     "/",
@@ -191,6 +202,7 @@ export function signedApiRequest(endpoint, operation, input, opts = {}) {
   const signature = createHmac("sha256", key).update(toSign).digest("hex");
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${keyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
   delete headers.host;
+  Object.assign(headers, opts.after);
   return { url: `${endpoint}/`, init: { method: "POST", headers, body: opts.tamperBody ? body.replace("}", ' }') : body } };
 }
 
@@ -210,7 +222,7 @@ export async function callApi(endpoint, operation, input, opts) {
 
 // --- fixtures ---
 
-export function pipelineDeclaration(name, { branch = "main", sourceAction = "Source" } = {}) {
+export function pipelineDeclaration(name, { branch = "main", sourceAction = "Source", oauthToken = `${OAUTH_MARKER}${name}` } = {}) {
   return {
     name,
     roleArn: `arn:aws:iam::${ACCOUNT}:role/pipehook-test`,
@@ -222,7 +234,7 @@ export function pipelineDeclaration(name, { branch = "main", sourceAction = "Sou
           {
             name: sourceAction,
             actionTypeId: { category: "Source", owner: "ThirdParty", provider: "GitHub", version: "1" },
-            configuration: { Owner: "Codertocat", Repo: "Hello-World", Branch: branch, OAuthToken: "****" },
+            configuration: { Owner: "Codertocat", Repo: "Hello-World", Branch: branch, OAuthToken: oauthToken },
             outputArtifacts: [{ name: "SourceOutput" }],
           },
         ],

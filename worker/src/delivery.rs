@@ -28,7 +28,7 @@ use std::rc::Rc;
 use futures_util::future::join;
 use js_sys::{ArrayBuffer, Uint8Array};
 use pipehook::auth::{GithubMac, PrecomputedMacs};
-use pipehook::{Decision, Delivery, Outcome, ValidWebhook, WebhookAuthenticationType};
+use pipehook::{Decision, Delivery, Outcome, Traces, ValidWebhook, WebhookAuthenticationType};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
@@ -229,17 +229,18 @@ async fn resolve(token: &str, env: &Env, ctx: &Context) -> Resolved {
         (generation, Memoised::NotFresh) => generation,
     };
     let Some(store) = store(env) else { return Resolved::Unavailable("binding") };
+    let unknown = || {
+        MEMO.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.generation == generation {
+                bounded_insert(&mut m.unknown, token, now);
+            }
+        });
+        Resolved::Unknown
+    };
     let text = match store.token_entry(token).await {
         Err(_) => return Resolved::Unavailable("lookup"),
-        Ok(None) => {
-            MEMO.with(|m| {
-                let mut m = m.borrow_mut();
-                if m.generation == generation {
-                    bounded_insert(&mut m.unknown, token, now);
-                }
-            });
-            return Resolved::Unknown;
-        }
+        Ok(None) => return unknown(),
         Ok(Some(text)) => text,
     };
     let seen = MEMO.with(|m| m.borrow().views.get(token).filter(|v| v.text == text).map(|v| v.hot.clone()));
@@ -248,6 +249,7 @@ async fn resolve(token: &str, env: &Env, ctx: &Context) -> Resolved {
         None => match TokenEntry::parse(&text) {
             Err(_) => return Resolved::Broken,
             Ok(TokenEntry::Name(name)) => return resolve_by_records(&store, token, &name, ctx).await,
+            Ok(TokenEntry::Revoked) => return unknown(),
             Ok(TokenEntry::View(view)) => match Hot::of(&view) {
                 Some(hot) => Rc::new(hot),
                 None => return Resolved::Broken,
@@ -641,7 +643,8 @@ fn verdict(hot: &Hot, headers: &DeliveryHeaders, body: &[u8], macs: Option<&Prec
     let empty = Default::default();
     let configuration = hot.pipeline.as_ref().map(|p| &p.configuration).unwrap_or(&empty);
     let delivery = Delivery { headers: &headers.read, body, source_ip: headers.source_ip.as_deref(), macs };
-    let decision = pipehook::evaluate_delivery(&hot.webhook, &delivery, configuration);
+    // An accepted delivery is answered with its execution id: its traces are never built.
+    let decision = pipehook::evaluate_delivery_with_traces(&hot.webhook, &delivery, configuration, Traces::WhenFiltered);
 
     Answer::Now(match decision.outcome {
         // A failed authentication reveals nothing about the definition.

@@ -7,7 +7,7 @@
 //! | key | value | written by |
 //! |---|---|---|
 //! | `webhook/<name>` | [`WebhookRecord`] (definition with its SecretToken, token, tags); list metadata = its target pipeline and token | PutWebhook, DeleteWebhook, Tag/UntagResource |
-//! | `token/<token>` | a [`DeliveryView`] (JSON), or the webhook's name | PutWebhook, DeleteWebhook, every pipeline write (see `views.rs`); never deleted |
+//! | `token/<token>` | a [`DeliveryView`] (JSON), the webhook's name, or `!deleted` | PutWebhook, DeleteWebhook, every pipeline write (see `views.rs`); never deleted |
 //! | `triggered/<token>` | epoch seconds of the last accepted delivery | deliveries |
 //! | `pipeline/<name>` | [`PipelineRecord`]; list metadata = its summary | pipeline operations |
 //! | `execution/<pipeline>/<incarnation>/<inverted ms>-<id>` | the execution; metadata = its summary | deliveries, StartPipelineExecution |
@@ -20,10 +20,9 @@
 //! from both records and rewritten after every write of either, see
 //! `views.rs`), or just the webhook's name, in which case the delivery reads
 //! the records themselves and requires the record's token to be the URL's (a
-//! token left behind by a delete, by a losing concurrent create, or written
-//! before views existed). A delete therefore turns the view back into a name,
-//! and a delete racing an update can never leave a live webhook whose URL
-//! does not resolve. `lastTriggered` lives apart from the record so a delivery
+//! token left behind by a losing concurrent create, or written before views
+//! existed), or `!deleted`: a delete revokes the token before anything else, so
+//! its URL stops starting executions first (`views.rs`). `lastTriggered` lives apart from the record so a delivery
 //! never rewrites (and so never reverts) a definition. Executions are keyed
 //! under the pipeline's incarnation, so a pipeline deleted and created again
 //! starts with no executions, without a bulk delete. An execution id carries
@@ -47,7 +46,8 @@ pub enum StoreError {
 
 impl From<worker::kv::KvError> for StoreError {
     fn from(e: worker::kv::KvError) -> Self {
-        StoreError::Failed(e.to_string())
+        // The first line: a JS error's text is followed by its stack.
+        StoreError::Failed(e.to_string().lines().next().unwrap_or_default().to_string())
     }
 }
 
@@ -79,7 +79,7 @@ impl WebhookRecord {
 
 /// What a delivery needs, in the one key it reads (`token/<token>`): the
 /// webhook as of record `rev`, and its target pipeline as of `pipeline`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryView {
     pub name: String,
@@ -107,12 +107,19 @@ pub enum TokenEntry {
     View(DeliveryView),
     /// The webhook's name: resolve through the records.
     Name(String),
+    /// Its webhook is deleted (or being deleted): resolves to nothing, whatever the records say.
+    Revoked,
 }
+
+/// What a revoked token key holds: not a view (`{`), not a name (`[A-Za-z0-9.@\-_]+`).
+const REVOKED: &str = "!deleted";
 
 impl TokenEntry {
     /// Webhook names never start with `{` (`[A-Za-z0-9.@\-_]+`), so a view is told apart by its first byte.
     pub fn parse(text: &str) -> StoreResult<TokenEntry> {
-        if text.starts_with('{') {
+        if text == REVOKED {
+            Ok(TokenEntry::Revoked)
+        } else if text.starts_with('{') {
             serde_json::from_str(text)
                 .map(TokenEntry::View)
                 .map_err(|e| StoreError::Failed(format!("stored delivery view is unreadable: {e}")))
@@ -234,6 +241,12 @@ impl Store {
     /// Points a token at a webhook name: deliveries resolve it through the records.
     pub async fn bind_token(&self, token: &str, name: &str) -> StoreResult<()> {
         self.kv.put(&format!("{TOKEN}{token}"), name.to_string())?.execute().await?;
+        Ok(())
+    }
+
+    /// Stops deliveries at a token for good: a revoked token resolves to nothing ([`TokenEntry::Revoked`]).
+    pub async fn revoke_token(&self, token: &str) -> StoreResult<()> {
+        self.kv.put(&format!("{TOKEN}{token}"), REVOKED)?.execute().await?;
         Ok(())
     }
 

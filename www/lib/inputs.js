@@ -2,6 +2,9 @@
 // definitions it holds, the headers they typed, and the shareable form of it.
 // Pure functions (no DOM, no wasm), so they are tested in Node too.
 
+/** The path mapping of an input checked as written (its paths are the text's own). */
+export const identity = (p) => p;
+
 /**
  * The webhook definitions an input holds, each with the PutWebhook-shaped
  * value to validate and how its problem paths map back into the pasted text.
@@ -15,7 +18,6 @@
  * @returns {{kind: string, items: {label: string, input: unknown, definition: unknown, mapPath: (p: string) => string}[]}}
  */
 export function classifyInput(value) {
-  const identity = (p) => p;
   if (isObject(value) && Array.isArray(value.webhooks) && !("webhook" in value)) {
     return {
       kind: "list-webhooks",

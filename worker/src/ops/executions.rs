@@ -58,6 +58,19 @@ pub async fn record_execution(
     source: Option<Source<'_>>,
 ) -> StoreResult<String> {
     let id = ids::execution_id(now_ms);
+    record_execution_as(store, &id, now_ms, pipeline, trigger, source).await?;
+    Ok(id)
+}
+
+/// Records the InProgress execution `id`, started at `now_ms`.
+async fn record_execution_as(
+    store: &Store,
+    id: &str,
+    now_ms: u64,
+    pipeline: Target<'_>,
+    trigger: Trigger<'_>,
+    source: Option<Source<'_>>,
+) -> StoreResult<()> {
     let now = now_ms as f64 / 1000.0;
     let pipeline_name = pipeline.name;
     let version = pipeline.version;
@@ -94,8 +107,7 @@ pub async fn record_execution(
         "executionMode": mode,
         "executionType": "STANDARD",
     });
-    store.put_execution(pipeline_name, pipeline.incarnation, &id, now_ms, &execution, summary).await?;
-    Ok(id)
+    store.put_execution(pipeline_name, pipeline.incarnation, id, now_ms, &execution, summary).await
 }
 
 pub async fn start_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
@@ -114,19 +126,26 @@ pub async fn start_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
     let Some(pipeline) = ctx.store.pipeline(&name).await? else {
         return Err(super::pipelines::not_found(ctx, &name));
     };
-    // The same clientRequestToken answers the execution it started the first time.
+    let detail = format!("arn:aws:iam::{}:user/{}", ctx.account, ctx.caller);
+    let trigger = Trigger { trigger_type: "StartPipelineExecution", detail: &detail };
+    let target = Target::of_record(&name, &pipeline);
+    // The same clientRequestToken answers the execution it started the first time. The
+    // token is stored before the execution, so a retry after a failure between the two
+    // finds the id and records the execution it names: one token, one execution.
     if let Some(t) = &token {
         if let Some(id) = ctx.store.client_token(&name, &pipeline.incarnation, t).await? {
+            if ctx.store.execution(&name, &pipeline.incarnation, &id).await?.is_none() {
+                let started = ids::execution_id_time(&id).unwrap_or(ctx.now_ms);
+                record_execution_as(&ctx.store, &id, started, target, trigger, None).await?;
+            }
             return Ok(json!({ "pipelineExecutionId": id }));
         }
     }
-    let detail = format!("arn:aws:iam::{}:user/{}", ctx.account, ctx.caller);
-    let trigger = Trigger { trigger_type: "StartPipelineExecution", detail: &detail };
-    let id =
-        record_execution(&ctx.store, ctx.now_ms, Target::of_record(&name, &pipeline), trigger, None).await?;
+    let id = ids::execution_id(ctx.now_ms);
     if let Some(t) = &token {
         ctx.store.put_client_token(&name, &pipeline.incarnation, t, &id).await?;
     }
+    record_execution_as(&ctx.store, &id, ctx.now_ms, target, trigger, None).await?;
     Ok(json!({ "pipelineExecutionId": id }))
 }
 

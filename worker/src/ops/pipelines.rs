@@ -39,6 +39,13 @@ pub fn summary(name: &str, record: &PipelineRecord) -> Value {
     })
 }
 
+/// A stored declaration as the API answers it: secret action properties masked, as AWS does.
+fn answered(pipeline: &Value) -> Value {
+    let mut shown = pipeline.clone();
+    pipehook::secrets::mask_pipeline(&mut shown);
+    shown
+}
+
 pub async fn create_pipeline(ctx: &Ctx, input: Value) -> OpResult {
     let (mut pipeline, name) = declaration(&input)?;
     let tags = input.get("tags").cloned().unwrap_or(Value::Null);
@@ -51,7 +58,10 @@ pub async fn create_pipeline(ctx: &Ctx, input: Value) -> OpResult {
     } else {
         serde_json::from_value(tags).map_err(|e| ApiError::SerializationException(e.to_string()))?
     };
-    if ctx.store.pipeline(&name).await?.is_some() {
+    if let Some(existing) = ctx.store.pipeline(&name).await? {
+        // Perhaps a retry of a create that stored the pipeline and failed before its
+        // views (views.rs): the views are made to agree with the records first.
+        views::repair_pipeline(&ctx.store, &name, Some(&existing)).await?;
         return Err(ApiError::PipelineNameInUseException(format!(
             "A pipeline with the name '{name}' already exists in account '{}'",
             ctx.account
@@ -63,7 +73,7 @@ pub async fn create_pipeline(ctx: &Ctx, input: Value) -> OpResult {
     ctx.store.put_pipeline(&name, &record, summary(&name, &record)).await?;
     // Webhooks left targeting this name by an earlier DeletePipeline work again.
     views::refresh_pipeline(&ctx.store, &name, Some(&record)).await?;
-    let mut out = json!({ "pipeline": record.pipeline });
+    let mut out = json!({ "pipeline": answered(&record.pipeline) });
     if !record.tags.is_empty() {
         out["tags"] = json!(record.tags);
     }
@@ -87,7 +97,7 @@ pub async fn get_pipeline(ctx: &Ctx, input: Value) -> OpResult {
         )));
     }
     Ok(json!({
-        "pipeline": record.pipeline,
+        "pipeline": answered(&record.pipeline),
         "metadata": {"pipelineArn": ctx.pipeline_arn(&name), "created": record.created, "updated": record.updated},
     }))
 }
@@ -99,11 +109,13 @@ pub async fn update_pipeline(ctx: &Ctx, input: Value) -> OpResult {
     };
     let version = old.pipeline.get("version").and_then(Value::as_i64).unwrap_or(1) + 1;
     pipeline["version"] = json!(version);
+    // A declaration sent back as GetPipeline answered it keeps the secrets it masked.
+    pipehook::secrets::keep_masked(&mut pipeline, &old.pipeline);
     let record = PipelineRecord { pipeline, updated: ctx.now(), ..old };
     ctx.store.put_pipeline(&name, &record, summary(&name, &record)).await?;
     // The next delivery must see the new configuration (e.g. `{Branch}`).
     views::refresh_pipeline(&ctx.store, &name, Some(&record)).await?;
-    Ok(json!({ "pipeline": record.pipeline }))
+    Ok(json!({ "pipeline": answered(&record.pipeline) }))
 }
 
 pub async fn delete_pipeline(ctx: &Ctx, input: Value) -> OpResult {

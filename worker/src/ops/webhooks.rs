@@ -121,13 +121,14 @@ pub async fn delete_webhook(ctx: &Ctx, input: Value) -> OpResult {
     let name = checks.name(&input, "name");
     checks.finish()?;
     let name = name.unwrap_or_default();
-    // Deleting a missing webhook succeeds, as in AWS.
+    // Deleting a missing webhook succeeds, as in AWS. The order is the one views.rs
+    // explains: deliveries stop first, the record goes last, so a failure at any
+    // step leaves the record, and the retry does every step again.
     if let Some(record) = ctx.store.webhook(&name).await? {
-        ctx.store.delete_webhook(&name).await?;
-        // Then the token (views.rs): its view becomes the bare name, which
-        // without the record resolves to nothing. The key itself stays (store.rs).
-        ctx.store.bind_token(&record.token, &name).await?;
+        ctx.store.revoke_token(&record.token).await?;
         ctx.store.forget_last_triggered(&record.token).await?;
+        ctx.store.delete_webhook(&name).await?;
+        views::revoke_again_if_republished(&ctx.store, &record.token).await?;
     }
     Ok(json!({}))
 }
