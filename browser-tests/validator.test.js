@@ -32,7 +32,7 @@ const BROKEN = {
     name: "my pipeline hook",
     targetPipeline: "my-pipeline",
     targetAction: "Source",
-    filters: [{ jsonPath: "$.ref[", matchEquals: "refs/heads/{Branch}" }],
+    filters: [{ jsonPath: "$.ref[0", matchEquals: "refs/heads/{Branch}" }],
     authentication: "GITHUB_HMAC",
     authenticationConfiguration: {},
   },
