@@ -64,31 +64,26 @@ impl FilterParser<'_, '_> {
     }
 
     fn read_or(&mut self) -> Res<Expr> {
-        let mut ops = vec![self.read_and()?];
-        loop {
-            let save = self.f.pos;
-            if self.has_significant("||") {
-                ops.push(self.read_and()?);
-            } else {
-                self.f.pos = save;
-                break;
-            }
-        }
-        Ok(if ops.len() == 1 { ops.pop().expect("one operand") } else { Expr::Or(ops) })
+        self.read_chain("||", Self::read_and, Expr::Or)
     }
 
     fn read_and(&mut self) -> Res<Expr> {
-        let mut ops = vec![self.read_and_operand()?];
+        self.read_chain("&&", Self::read_and_operand, Expr::And)
+    }
+
+    /// `readLogicalOR` and `readLogicalAND`: operands joined by `op`.
+    fn read_chain(&mut self, op: &str, operand: fn(&mut Self) -> Res<Expr>, join: fn(Vec<Expr>) -> Expr) -> Res<Expr> {
+        let mut ops = vec![operand(self)?];
         loop {
             let save = self.f.pos;
-            if self.has_significant("&&") {
-                ops.push(self.read_and_operand()?);
+            if self.has_significant(op) {
+                ops.push(operand(self)?);
             } else {
                 self.f.pos = save;
                 break;
             }
         }
-        Ok(if ops.len() == 1 { ops.pop().expect("one operand") } else { Expr::And(ops) })
+        Ok(if ops.len() == 1 { ops.pop().expect("one operand") } else { join(ops) })
     }
 
     /// `hasSignificantSubSequence`: past blanks, `s` here (consumed) or not.

@@ -299,16 +299,9 @@ impl Parser {
         let start = self.pos;
         self.read();
         self.skip_digits();
-        let is_word = |p: &Parser| p.c < MAX_STOP && !stop.stops(p.c) && p.c != EOI;
         if self.c != '.' && self.c != 'E' && self.c != 'e' {
             self.skip_space();
-            if is_word(self) {
-                self.skip_nq(stop);
-                self.extract_trim(start, self.pos);
-                return Ok(Read::Text(std::mem::take(&mut self.xs)));
-            }
-            self.extract_trim(start, self.pos);
-            return integer(&self.xs).map(Read::Value);
+            return self.number_or_word(start, stop, integer);
         }
         if self.c == '.' {
             self.read();
@@ -316,31 +309,31 @@ impl Parser {
         }
         if self.c != 'E' && self.c != 'e' {
             self.skip_space();
-            if is_word(self) {
-                self.skip_nq(stop);
-                self.extract_trim(start, self.pos);
-                return Ok(Read::Text(std::mem::take(&mut self.xs)));
-            }
-            self.extract_trim(start, self.pos);
-            return float(&self.xs).map(Read::Value);
+            return self.number_or_word(start, stop, float);
         }
         self.read();
         if self.c == '+' || self.c == '-' || self.c.is_ascii_digit() {
             self.read();
             self.skip_digits();
             self.skip_space();
-            if is_word(self) {
-                self.skip_nq(stop);
-                self.extract_trim(start, self.pos);
-                return Ok(Read::Text(std::mem::take(&mut self.xs)));
-            }
-            self.extract_trim(start, self.pos);
-            float(&self.xs).map(Read::Value)
+            self.number_or_word(start, stop, float)
         } else {
             self.skip_nq(stop);
             self.extract_trim(start, self.pos);
             Ok(Read::Text(std::mem::take(&mut self.xs)))
         }
+    }
+
+    /// After a number's characters: a word if more follows before a stop character (json-smart
+    /// then reads the whole as a string), else the number the text makes.
+    fn number_or_word(&mut self, start: isize, stop: Stop, number: fn(&str) -> Result<Value, SmartError>) -> Result<Read, SmartError> {
+        if self.c < MAX_STOP && !stop.stops(self.c) && self.c != EOI {
+            self.skip_nq(stop);
+            self.extract_trim(start, self.pos);
+            return Ok(Read::Text(std::mem::take(&mut self.xs)));
+        }
+        self.extract_trim(start, self.pos);
+        number(&self.xs).map(Read::Value)
     }
 }
 
