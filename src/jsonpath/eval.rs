@@ -195,9 +195,9 @@ impl<'a, 'p> Eval<'a, 'p> {
             let n = seq.len();
             let mut up = Vec::with_capacity(n);
             let mut u = path.upstream_definite.first().copied().unwrap_or(true);
-            for k in 0..n {
+            for (k, &t) in seq.iter().enumerate() {
                 up.push(u);
-                u = u && token_definite(tok_kind(path, seq[k]), k + 1 == n);
+                u = u && token_definite(tok_kind(path, t), k + 1 == n);
             }
             up
         };
@@ -403,7 +403,9 @@ impl<'a, 'p> Eval<'a, 'p> {
                 if Self::leaf(pc, k) {
                     return if pc.require { Err(Fail::NotFound) } else { Ok(()) };
                 }
-                return if !(pc.up[k] && Self::token_definite(pc, k)) && !pc.require { Ok(()) } else { Err(Fail::NotFound) };
+                // Jayway skips a missing member when the path is indefinite so far.
+                let indefinite = !(pc.up[k] && Self::token_definite(pc, k));
+                return if indefinite && !pc.require { Ok(()) } else { Err(Fail::NotFound) };
             };
             if Self::leaf(pc, k) {
                 let upstream = self.upstream_index(pc, k);

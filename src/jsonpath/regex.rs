@@ -192,8 +192,7 @@ impl Translator {
 
     fn sequence(&mut self, depth: usize) -> R<u64> {
         let mut threads = 0u64;
-        loop {
-            let Some(c) = self.peek() else { break };
+        while let Some(c) = self.peek() {
             let start = self.out.len();
             let atom_threads = match c {
                 '|' | ')' => break,
