@@ -155,6 +155,41 @@ beyond_linear = ["$[?(@.a =~ /(a)\\1/)]", "$[?(@.a =~ /(?<n>a)\\k<n>/)]", "$[?(@
                  "$[?(@.a =~ /(?=a)a/)]", "$[?(@.a =~ /(?!b)a/)]", "$[?(@.a =~ /(?<=a)b/)]", "$[?(@.a =~ /(?<!a)b/)]",
                  "$[?(@.a =~ /(?>a)/)]", "$[?(@.a =~ /\\p{IsLatin}/)]", "$[?(@.a =~ /\\p{InGreek}/)]", "$[?(@.a =~ /\\X/)]"]
 
+# Seeded soups: path tokens in random order (what Jayway's reader accepts or refuses, character by
+# character), and random filter expressions (operators against operands of every kind).
+import random
+rng = random.Random(21)
+TOKENS = ["$", "@", ".", "..", "*", "[", "]", "(", ")", "?", "!", "==", "!=", "<", "<=", ">", "=~", "&&", "||", ",", ":", "-1", "0", "1",
+          "2", "'a'", '"b"', "a", "b", "length()", "sum()", "keys()", " ", "null", "true", "1.5", "[?(", "@.a", "$..*", "/a.*/i", "{", "}",
+          "in", "nin", "size", "empty", "contains", "anyof", "[1,2]", "['x','y']", "\\", "'", "-", "concat(", "$.b"]
+soup = []
+while len(soup) < 1500:
+    p = rng.choice(["$", "$.", "$[", "@", "", "$..", "$.a", "$.d[?("]) + "".join(rng.choice(TOKENS) for _ in range(rng.randint(0, 12)))
+    if p and p not in soup:
+        soup.append(p[:150])
+soup_doc = {"a": [1, {"a": "x", "b": None}, [True, 2.5], "str", {"a": [1, 2]}], "b": {"a": {"a": []}, "x": 3}, "c": "a/b",
+            "d": [{"a": 1, "b": "x", "t": ["p", "q"]}, {"a": 2, "b": "y", "t": []}, {"a": 3, "t": ["q"]}, {"a": "1", "b": 1.0}, {"a": 1.0, "b": "1"}],
+            "e": [], "n": None, "s": "1", "num": 1}
+lhs = ["@.a", "@.b", "@.t", "@", "$.num", "$.s", "@.a.length()", "@.t.length()", "1", "'1'", "'x'", "true", "null", "[1,2]", "['p','q']",
+       "@.nope", "$.nope", "@.t[0]", "@..a", "@.*", "$.d[*].a", '{"a":1}', "@['a','b']"]
+rhs = ["1", "'1'", "1.0", "'1.0'", "2", "'x'", "'y'", "true", "false", "null", "[1,2]", "['p','q']", "['q']", "[]", "@.a", "@.b", "$.num",
+       "$.s", "/x|y/", "/1.*/", "/P/i", '{"a":1}', "@.t", "[1, '1', 1.0]", "['x',null]", "-1", "1e0", "0.1"]
+exprs = []
+while len(exprs) < 1500:
+    e = f"{rng.choice(lhs)} {rng.choice(ops)} {rng.choice(rhs)}"
+    k = rng.random()
+    if k < 0.15:
+        e = f"!({e})"
+    elif k < 0.3:
+        e = f"{e} && {rng.choice(lhs)} {rng.choice(ops)} {rng.choice(rhs)}"
+    elif k < 0.4:
+        e = f"{e} || {rng.choice(lhs)}"
+    base = rng.choice(["$.d", "$.a", "$", "$..", "$.b", "$.d[*]", "$.e", "$.n", "$.s"])
+    tail = rng.choice(["", ".a", ".b", "[0]", ".length()"])
+    p = (f"$..[?({e})]{tail}" if base == "$.." else f"{base}[?({e})]{tail}")[:150]
+    if p not in exprs:
+        exprs.append(p)
+
 def github_docs():
     import os
     d = os.path.join(os.path.dirname(__file__), "../../../shared/fixtures/github-payloads")
@@ -162,7 +197,7 @@ def github_docs():
 
 corpus = {
     "about": __doc__.strip().splitlines()[0] + " Built by tests/jayway/build-corpus.py; see its docstring.",
-    "docs": {"store": store, "kinds": kinds, "functions": functions_doc,
+    "docs": {"store": store, "kinds": kinds, "functions": functions_doc, "soup": soup_doc,
              **{f"suite:{k}": suite_docs[k] for k in ["InlineFilterTest.MULTI_STORE_JSON_DOCUMENT", "JsonPathTest.DOCUMENT", "BaseFunctionTest.NUMBER_SERIES"]}},
     "groups": [
         {"source": f"Jayway README ({TAG}): path examples, functions, filter operators", "docs": ["store"], "paths": readme_paths},
@@ -174,6 +209,8 @@ corpus = {
         {"source": "every filter operator against values of every kind", "docs": ["kinds"], "paths": operator_paths},
         {"source": "every path function, on arrays, objects, strings and nothing, with and without arguments", "docs": ["functions", "store"], "paths": functions},
         {"source": "paths Jayway refuses", "docs": ["store"], "paths": refused},
+        {"source": "seeded token soup: random paths, accepted or refused character by character", "docs": ["soup"], "paths": soup},
+        {"source": "seeded random filters: every operator against operands of every kind, on arrays, objects and scalars", "docs": ["soup"], "paths": exprs},
         {"source": "regexes Jayway runs by backtracking, which pipehook refuses with the reason", "docs": ["store"], "paths": beyond_linear,
          "expect": "pipehook refuses"},
     ],
