@@ -24,8 +24,9 @@ for (const si of sizes) {
   const mac = createHmac("sha256", SECRET).update(p.body).digest();
   const cfg = JSON.stringify(ACTION_CONFIGURATION);
   const flat = JSON.stringify(["x-hub-signature-256", sig, "x-github-event", "push"]);
-  // Builds before the headers crossed as separate arguments took them as one JSON array.
-  const coreArgs = (wasm) => wasm.headersRead().length === 3 && wasm.CompiledWebhook.prototype.evaluate.length === 8
+  // Builds before the headers crossed as separate arguments took them as one JSON array (later
+  // builds take a ninth, the rotation's previous secret, left out here).
+  const coreArgs = (wasm) => wasm.headersRead().length === 3 && wasm.CompiledWebhook.prototype.evaluate.length >= 8
     ? [p.body, sig, undefined, undefined, undefined, cfg, mac, undefined]
     : [flat, p.body, undefined, cfg, mac, undefined];
   const headers = { "x-hub-signature-256": sig, "x-github-event": "push" };

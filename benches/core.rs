@@ -93,7 +93,7 @@ fn evaluation(c: &mut Criterion) {
     let mut g = c.benchmark_group("evaluation");
     for (name, body) in &bodies {
         let headers = vec![("X-Hub-Signature-256".to_string(), pipehook::auth::github_signature_256(SECRET, body))];
-        let delivery = Delivery { headers: &headers, body, source_ip: None, macs: None };
+        let delivery = Delivery { headers: &headers, body, source_ip: None, macs: None, previous_secret: None };
         g.throughput(Throughput::Bytes(body.len() as u64));
         g.bench_with_input(BenchmarkId::new("delivery, scan (Rust HMAC)", name), &delivery, |b, d| {
             b.iter(|| evaluate_delivery_with_plan(&hook, Some(&plan), black_box(d), &config))

@@ -55,6 +55,7 @@ export function createApi(wasm, hostHmac) {
         configurationText(options.actionConfiguration),
         sha256,
         sha1,
+        previousSecret(options.previousSecretToken),
       );
       return decisionFromWire(wire);
     }
@@ -274,16 +275,30 @@ function readHeaders(headers, slots) {
 function decisionFromWire(text) {
   const w = JSON.parse(text);
   const filters = [];
-  for (let i = 4; i < w.length; i += 5) {
+  for (let i = 5; i < w.length; i += 5) {
     filters.push(
       w[i + 1] === null
         ? { jsonPath: w[i], selected: w[i + 2], selectedCount: w[i + 3], passed: w[i + 4] }
         : { jsonPath: w[i], expected: w[i + 1], selected: w[i + 2], selectedCount: w[i + 3], passed: w[i + 4] },
     );
   }
-  return w[3] === null
-    ? { outcome: w[0], status: w[1], reason: w[2], filters }
-    : { outcome: w[0], status: w[1], reason: w[2], filters, revision: w[3] };
+  const decision =
+    w[3] === null
+      ? { outcome: w[0], status: w[1], reason: w[2], filters }
+      : { outcome: w[0], status: w[1], reason: w[2], filters, revision: w[3] };
+  if (w[4] !== null) decision.matchedSecret = w[4];
+  return decision;
+}
+
+// `options.previousSecretToken`: the SecretToken a rotation replaced, which the caller passes for
+// as long as it still honours it (pipehook keeps no clock). The core tries it only when the
+// current secret fails.
+function previousSecret(token) {
+  if (token === undefined || token === null) return undefined;
+  if (typeof token !== "string" || token.length === 0) {
+    throw new TypeError("options.previousSecretToken must be a non-empty string (the SecretToken before a rotation)");
+  }
+  return token;
 }
 
 const encoder = new TextEncoder();

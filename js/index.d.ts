@@ -176,6 +176,13 @@ export interface Delivery {
 export interface EvaluateOptions {
   /** The target action's configuration: fills `{Key}` placeholders in matchEquals. */
   actionConfiguration?: Record<string, string>;
+  /**
+   * A GITHUB_HMAC webhook's SecretToken before its last change, for a rotation without
+   * downtime: a delivery signed with it is still authenticated, and its decision says so
+   * (`matchedSecret: "previous"`). pipehook keeps no clock: pass it only while your grace
+   * period lasts. It is tried only when the current secret fails; other webhooks ignore it.
+   */
+  previousSecretToken?: string;
 }
 
 export type Outcome = "accepted" | "unauthorized" | "forbidden" | "filtered" | "malformed";
@@ -213,6 +220,11 @@ export interface Decision {
    * than 2 KB of JSON is cut and marked like a selected value.
    */
   revision?: string;
+  /**
+   * Which SecretToken the signature verified with, for GITHUB_HMAC webhooks once authenticated:
+   * `"previous"` when it was {@link EvaluateOptions.previousSecretToken} (the reason says so too).
+   */
+  matchedSecret?: "current" | "previous";
 }
 
 /**

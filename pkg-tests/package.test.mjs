@@ -167,6 +167,10 @@ const selected: unknown[] = decision.filters[0].selected;
 const expected: string | undefined = decision.filters[0].expected;
 const passed: boolean = decision.filters[0].passed;
 const revision: string | undefined = decision.revision;
+const rotated: Decision = compileWebhook(input).evaluateDelivery({ headers: {}, body: "{}" }, { previousSecretToken: "old" });
+const matched: "current" | "previous" | undefined = evaluateDelivery(input, { headers: {}, body: "{}" }, { previousSecretToken: "old" }).matchedSecret;
+// @ts-expect-error the previous SecretToken is a string
+evaluateDelivery(input, { headers: {}, body: "{}" }, { previousSecretToken: 42 });
 const redacted: PutWebhookInput = redactWebhook(input);
 const compiled: CompiledWebhook = compileWebhook(input);
 const again: Decision = compiled.evaluateDelivery({ headers: {}, body: "{}" }, { actionConfiguration: { Branch: "main" } });
@@ -195,7 +199,7 @@ async function web() {
   await init();
   initSync({ module: new Uint8Array(0) });
 }
-export { valid, problems, first, outcome, status, reason, trace, selected, expected, passed, revision, redacted, badAuth, badCase, web };
+export { valid, problems, first, outcome, status, reason, trace, selected, expected, passed, revision, rotated, matched, redacted, badAuth, badCase, web };
 `;
 
   function compile(name, lib) {

@@ -11,6 +11,9 @@
 #   PIPEHOOK_SKIP_SETUP=1       skip scripts/setup.sh
 #   PIPEHOOK_SKIP_BUILD=1       reuse worker/build as it is
 #   PIPEHOOK_PERSIST_TO         local KV directory (default .wrangler/state)
+#   PIPEHOOK_GITHUB_API_URL     GitHub's REST API for Register/DeregisterWebhookWithThirdParty
+#                               (default https://api.github.com; GitHub Enterprise Server:
+#                               https://HOST/api/v3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -20,6 +23,9 @@ KEY_ID="${PIPEHOOK_ACCESS_KEY_ID:-test}"
 SECRET="${PIPEHOOK_SECRET_ACCESS_KEY:-test}"
 REGION="${PIPEHOOK_REGION:-us-east-1}"
 PERSIST="${PIPEHOOK_PERSIST_TO:-.wrangler/state}"
+GITHUB_API="${PIPEHOOK_GITHUB_API_URL:-}"
+extra_vars=()
+[ -n "$GITHUB_API" ] && extra_vars+=(--var "GITHUB_API_URL:${GITHUB_API}")
 
 [ "${PIPEHOOK_SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh
 [ "${PIPEHOOK_SKIP_BUILD:-0}" = 1 ] && [ -f worker/build/index.js ] || bash scripts/build-worker.sh
@@ -34,6 +40,7 @@ cat <<INFO
 pipehook Worker (wrangler dev, local KV in ${PERSIST})
   endpoint     http://127.0.0.1:${PORT}        (API: POST /, validator page: GET /)
   region       ${REGION}
+  GitHub API   ${GITHUB_API:-https://api.github.com}   (RegisterWebhookWithThirdParty)
   credentials  AWS_ACCESS_KEY_ID=${KEY_ID} AWS_SECRET_ACCESS_KEY=${SECRET}   (development only)
   try          AWS_ACCESS_KEY_ID=${KEY_ID} AWS_SECRET_ACCESS_KEY=${SECRET} \\
                  aws codepipeline list-webhooks --region ${REGION} --endpoint-url http://127.0.0.1:${PORT}
@@ -42,4 +49,5 @@ INFO
 
 exec node_modules/.bin/wrangler dev -c worker/wrangler.toml --local \
   --ip 127.0.0.1 --port "$PORT" --persist-to "$PERSIST" \
-  --var "AWS_REGION:${REGION}" --var "AWS_ACCESS_KEY_ID:${KEY_ID}" --var "AWS_SECRET_ACCESS_KEY:${SECRET}"
+  --var "AWS_REGION:${REGION}" --var "AWS_ACCESS_KEY_ID:${KEY_ID}" --var "AWS_SECRET_ACCESS_KEY:${SECRET}" \
+  ${extra_vars[@]+"${extra_vars[@]}"}

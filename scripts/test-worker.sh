@@ -8,7 +8,9 @@
 #      following API writes (views), the synchronous and the general way of
 #      deciding a delivery answering alike (ways), concurrency and
 #      quota (concurrency), and `npm start` itself
-#      (scripts/start.sh: wrangler dev, persisted local KV) with the SDK and a push (start)
+#      (scripts/start.sh: wrangler dev, persisted local KV) with the SDK and a push (start),
+#      Register/DeregisterWebhookWithThirdParty against GitHub's OpenAPI description
+#      served through Prism (github), secret rotation (rotation)
 # Every response body is recorded by a proxy and scanned for SecretTokens.
 # Exits non-zero if anything fails.   SKIP_WORKER_BUILD=1 reuses worker/build.
 set -uo pipefail
@@ -58,6 +60,6 @@ cat "$tmp/serve.log"
 
 step "node:test suites (@aws-sdk/client-codepipeline, the entry, GitHub deliveries, views, concurrency, wrangler dev)"
 # The SDK's notice about Node 20 support is not a test result.
-NODE_NO_WARNINGS=1 node --test worker-tests/api.test.mjs worker-tests/entry.test.mjs worker-tests/delivery.test.mjs worker-tests/views.test.mjs worker-tests/ways.test.mjs worker-tests/concurrency.test.mjs worker-tests/sigv4.test.mjs worker-tests/hostile.test.mjs worker-tests/faults.test.mjs worker-tests/start.test.mjs || status=1
+NODE_NO_WARNINGS=1 node --test worker-tests/api.test.mjs worker-tests/entry.test.mjs worker-tests/delivery.test.mjs worker-tests/views.test.mjs worker-tests/ways.test.mjs worker-tests/concurrency.test.mjs worker-tests/sigv4.test.mjs worker-tests/hostile.test.mjs worker-tests/faults.test.mjs worker-tests/start.test.mjs worker-tests/github.test.mjs worker-tests/rotation.test.mjs || status=1
 
 exit $status

@@ -1,5 +1,11 @@
 //! Delivery authentication: GITHUB_HMAC (constant time, no downgrade), IP
 //! ranges, UNAUTHENTICATED.
+//!
+//! During a secret rotation a GITHUB_HMAC webhook also honours the SecretToken it
+//! replaced ([`PreviousSecret`]). Whether that secret is still valid is a matter of
+//! time, and the core has no clock: the host decides, and passes it only while it
+//! is; the core checks it only when the current secret fails, and reports which
+//! one matched ([`MatchedSecret`]).
 
 use std::net::IpAddr;
 
@@ -74,6 +80,24 @@ impl PrecomputedMacs {
     }
 }
 
+/// The SecretToken a webhook had before its last change, which the host still
+/// honours (its grace period has not run out). `macs` are its HMACs of the body
+/// by the host's native crypto, as for the current secret; without them the core
+/// computes the one it needs, and only when the current secret has failed.
+#[derive(Clone, Copy, Debug)]
+pub struct PreviousSecret<'a> {
+    pub secret: &'a SecretToken,
+    pub macs: Option<&'a PrecomputedMacs>,
+}
+
+/// Which SecretToken a GitHub signature verified with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchedSecret {
+    Current,
+    Previous,
+}
+
 /// Case-insensitive header lookup (HTTP names are case-insensitive).
 pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     // Hosts pass only these (crate::delivery::HEADERS_READ); a header read elsewhere would be lost.
@@ -98,11 +122,48 @@ impl Authenticator {
         source_ip: Option<&str>,
         macs: Option<&PrecomputedMacs>,
     ) -> Result<(), AuthFailure> {
+        self.authenticate(headers, body, source_ip, macs, None).map(drop)
+    }
+
+    /// [`Self::check`], also honouring a GITHUB_HMAC webhook's `previous` secret
+    /// when the current one does not verify. Answers which secret matched (`None`
+    /// for IP and UNAUTHENTICATED webhooks, which have none).
+    pub fn authenticate(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        source_ip: Option<&str>,
+        macs: Option<&PrecomputedMacs>,
+        previous: Option<&PreviousSecret<'_>>,
+    ) -> Result<Option<MatchedSecret>, AuthFailure> {
         match self {
-            Self::Unauthenticated => Ok(()),
-            Self::Ip(range) => check_ip(range, source_ip),
-            Self::GithubHmac(secret) => check_github_signature(secret, headers, body, macs),
+            Self::Unauthenticated => Ok(None),
+            Self::Ip(range) => check_ip(range, source_ip).map(|()| None),
+            Self::GithubHmac(secret) => {
+                let current = check_github_signature(secret, headers, body, macs);
+                match (current, previous) {
+                    (Ok(()), _) => Ok(Some(MatchedSecret::Current)),
+                    // Only a well-formed signature that fails the current secret is
+                    // tried again; the refusal stays the current secret's, which
+                    // says nothing of a rotation.
+                    (Err(failure), Some(p)) if signature_is_well_formed(headers) => {
+                        check_github_signature(p.secret, headers, body, p.macs)
+                            .map(|()| Some(MatchedSecret::Previous))
+                            .map_err(|_| failure)
+                    }
+                    (Err(failure), _) => Err(failure),
+                }
+            }
         }
+    }
+}
+
+/// True when the deciding signature header parses (its MAC may still be wrong).
+fn signature_is_well_formed(headers: &[(String, String)]) -> bool {
+    match deciding_signature(headers) {
+        Some((GithubMac::Sha256, value)) => parse_signature(value, "sha256=", 32).is_some(),
+        Some((GithubMac::Sha1, value)) => parse_signature(value, "sha1=", 20).is_some(),
+        None => false,
     }
 }
 

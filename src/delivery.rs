@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::auth::{header, AuthFailure, PrecomputedMacs};
+use crate::auth::{header, AuthFailure, MatchedSecret, PrecomputedMacs, PreviousSecret};
 use crate::filter::{json_text, FilterTrace, Tested};
 use crate::scan::ScanPlan;
 use crate::validate::ValidWebhook;
@@ -27,6 +27,9 @@ pub struct Delivery<'a> {
     pub source_ip: Option<&'a str>,
     /// HMACs of the body computed by the host's native crypto, if it has one.
     pub macs: Option<&'a PrecomputedMacs>,
+    /// A GITHUB_HMAC webhook's SecretToken before its last change, while the host
+    /// still honours it (a rotation's grace period: the host keeps the time).
+    pub previous_secret: Option<PreviousSecret<'a>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -65,13 +68,21 @@ pub struct Decision {
     /// [`crate::trace::MAX_VALUE_BYTES`] is cut and marked like a selected value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// Which SecretToken the signature verified with: GITHUB_HMAC webhooks only,
+    /// once authenticated. `Previous` means the sender still signs with the
+    /// secret a rotation replaced (and the reason says so).
+    #[serde(rename = "matchedSecret", skip_serializing_if = "Option::is_none")]
+    pub matched_secret: Option<MatchedSecret>,
 }
 
 impl Decision {
     fn refused(outcome: Outcome, reason: String) -> Self {
-        Self { outcome, status: outcome.status(), reason, filters: Vec::new(), revision: None }
+        Self { outcome, status: outcome.status(), reason, filters: Vec::new(), revision: None, matched_secret: None }
     }
 }
+
+/// Appended to the reason of a delivery signed with the previous secret.
+const SIGNED_WITH_PREVIOUS: &str = "; signed with the webhook's previous SecretToken, which a rotation replaced";
 
 /// Which decisions carry their rules' traces ([`Decision::filters`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,12 +152,33 @@ fn decide(
             )
         };
     }
-    if let Err(failure) = webhook.auth().check(delivery.headers, delivery.body, delivery.source_ip, delivery.macs) {
-        return match failure {
-            AuthFailure::Signature(why) => Decision::refused(Outcome::Unauthorized, why),
-            AuthFailure::Address(why) => Decision::refused(Outcome::Forbidden, why),
-        };
+    let matched_secret = match webhook.auth().authenticate(
+        delivery.headers,
+        delivery.body,
+        delivery.source_ip,
+        delivery.macs,
+        delivery.previous_secret.as_ref(),
+    ) {
+        Ok(matched) => matched,
+        Err(AuthFailure::Signature(why)) => return Decision::refused(Outcome::Unauthorized, why),
+        Err(AuthFailure::Address(why)) => return Decision::refused(Outcome::Forbidden, why),
+    };
+    let mut decision = decide_payload(webhook, plan, delivery, action_configuration, traces);
+    decision.matched_secret = matched_secret;
+    if matched_secret == Some(MatchedSecret::Previous) {
+        decision.reason.push_str(SIGNED_WITH_PREVIOUS);
     }
+    decision
+}
+
+/// Steps 3 and 4 of a delivery that authenticated: parse, filter.
+fn decide_payload(
+    webhook: &ValidWebhook,
+    plan: Option<&ScanPlan>,
+    delivery: &Delivery<'_>,
+    action_configuration: &BTreeMap<String, String>,
+    traces: Traces,
+) -> Decision {
     let payload = match parse_payload(plan, delivery.headers, delivery.body) {
         Ok(p) => p,
         Err(why) => return Decision::refused(Outcome::Malformed, why),
@@ -183,6 +215,7 @@ fn decide(
             revision: revision_in(&payload)
                 .map(|r| crate::trace::shown_text(r, crate::trace::MAX_VALUE_BYTES).unwrap_or_else(|| r.to_string())),
             filters,
+            matched_secret: None,
         },
         Some(i) => Decision {
             outcome: Outcome::Filtered,
@@ -190,6 +223,7 @@ fn decide(
             reason: explain_failed_rule(i, &filters[i]),
             filters,
             revision: None,
+            matched_secret: None,
         },
     }
 }

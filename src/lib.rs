@@ -24,6 +24,7 @@ mod test_support;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
+pub use auth::{MatchedSecret, PreviousSecret};
 pub use delivery::{
     evaluate_delivery, evaluate_delivery_with_traces, source_revision, Decision, Delivery, Outcome, Traces, HEADERS_READ,
 };

@@ -11,8 +11,8 @@ use serde::ser::SerializeSeq;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::auth::PrecomputedMacs;
-use crate::model::{PipelineDeclaration, WebhookAuthenticationType};
+use crate::auth::{PrecomputedMacs, PreviousSecret};
+use crate::model::{PipelineDeclaration, SecretToken, WebhookAuthenticationType};
 use crate::problem::{Problem, ProblemKind};
 use crate::delivery::{evaluate_delivery_with_plan, HEADERS_READ};
 use crate::scan::ScanPlan;
@@ -103,6 +103,9 @@ impl CompiledWebhook {
     /// Decides one delivery; the Decision as [`DecisionWire`] JSON text. The header arguments
     /// are the values of [`headers_read`]'s headers, in its order (the only headers a decision
     /// reads). `sha256`/`sha1` are the body's HMACs if the host computed them.
+    /// `previous_secret` is a GITHUB_HMAC webhook's SecretToken before a rotation, passed
+    /// only while the caller still honours it; its MAC is computed here, and only when the
+    /// current secret fails.
     #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
         &self,
@@ -114,9 +117,11 @@ impl CompiledWebhook {
         action_configuration_json: Option<String>,
         sha256: Option<Vec<u8>>,
         sha1: Option<Vec<u8>>,
+        previous_secret: Option<String>,
     ) -> Result<String, JsError> {
         let headers = [signature_256, signature_sha1, content_type];
-        self.decide(self.inner.plan(), body, headers, source_ip, action_configuration_json, sha256, sha1)
+        let host = HostInput { source_ip, action_configuration_json, sha256, sha1, previous_secret };
+        self.decide(self.inner.plan(), body, headers, host)
     }
 
     /// [`Self::evaluate`] on the whole parsed document, never the single-pass scan: the
@@ -133,26 +138,34 @@ impl CompiledWebhook {
         action_configuration_json: Option<String>,
         sha256: Option<Vec<u8>>,
         sha1: Option<Vec<u8>>,
+        previous_secret: Option<String>,
     ) -> Result<String, JsError> {
         let headers = [signature_256, signature_sha1, content_type];
-        self.decide(None, body, headers, source_ip, action_configuration_json, sha256, sha1)
+        let host = HostInput { source_ip, action_configuration_json, sha256, sha1, previous_secret };
+        self.decide(None, body, headers, host)
     }
+}
+
+/// What the host passes beside the body and the headers.
+struct HostInput {
+    source_ip: Option<String>,
+    action_configuration_json: Option<String>,
+    sha256: Option<Vec<u8>>,
+    sha1: Option<Vec<u8>>,
+    previous_secret: Option<String>,
 }
 
 impl CompiledWebhook {
     /// `headers` holds the value (if sent) of each of [`HEADERS_READ`], in order: its length is
     /// checked against that list at compile time.
-    #[allow(clippy::too_many_arguments)]
     fn decide(
         &self,
         plan: Option<&ScanPlan>,
         body: &[u8],
         headers: [Option<String>; HEADERS_READ.len()],
-        source_ip: Option<String>,
-        action_configuration_json: Option<String>,
-        sha256: Option<Vec<u8>>,
-        sha1: Option<Vec<u8>>,
+        host: HostInput,
     ) -> Result<String, JsError> {
+        let HostInput { source_ip, action_configuration_json, sha256, sha1, previous_secret } = host;
         let pairs: Vec<(String, String)> = HEADERS_READ
             .iter()
             .zip(headers)
@@ -174,11 +187,13 @@ impl CompiledWebhook {
         };
         let macs = PrecomputedMacs { sha256, sha1 };
         let has_macs = macs.sha256.is_some() || macs.sha1.is_some();
+        let previous = previous_secret.map(SecretToken);
         let delivery = Delivery {
             headers: &pairs,
             body,
             source_ip: source_ip.as_deref(),
             macs: has_macs.then_some(&macs),
+            previous_secret: previous.as_ref().map(|secret| PreviousSecret { secret, macs: None }),
         };
         Ok(to_json(&DecisionWire(&evaluate_delivery_with_plan(&self.inner, plan, &delivery, configuration))))
     }
@@ -186,19 +201,20 @@ impl CompiledWebhook {
 
 /// A [`Decision`] as one flat JSON array, which the host rebuilds into the Decision object
 /// (`decisionFromWire` in js/api.js):
-/// `[outcome, status, reason, revision | null, then per filter trace: jsonPath, expected | null,
-/// selected, selectedCount, passed]`. V8 parses it in about half the time of the same data with
+/// `[outcome, status, reason, revision | null, matchedSecret | null, then per filter trace:
+/// jsonPath, expected | null, selected, selectedCount, passed]`. V8 parses it in about half the time of the same data with
 /// member names, and the host builds the objects with fixed shapes.
 struct DecisionWire<'a>(&'a Decision);
 
 impl Serialize for DecisionWire<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let d = self.0;
-        let mut seq = serializer.serialize_seq(Some(4 + 5 * d.filters.len()))?;
+        let mut seq = serializer.serialize_seq(Some(5 + 5 * d.filters.len()))?;
         seq.serialize_element(&d.outcome)?;
         seq.serialize_element(&d.status)?;
         seq.serialize_element(&d.reason)?;
         seq.serialize_element(&d.revision)?;
+        seq.serialize_element(&d.matched_secret)?;
         for t in &d.filters {
             seq.serialize_element(&t.json_path)?;
             seq.serialize_element(&t.expected)?;

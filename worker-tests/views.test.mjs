@@ -121,9 +121,12 @@ for (const [mode, vars] of [["memo on (default)", {}], ["memo off (DELIVERY_CACH
       assert.equal(urls.refilter, before, "an update keeps the URL");
       let r = await deliver(urls.refilter, pushTo("master"));
       assert.equal(r.json.outcome, "filtered", r.text);
-      // A new secret: the old signature no longer verifies.
+      // A new secret: the old one verifies only as the previous secret of a rotation
+      // (rotation.test.mjs), and any other is refused.
       await put(githubWebhook("refilter", "refilter", `${SECRET}-2`));
       r = await deliver(urls.refilter, pushTo("master"));
+      assert.equal(r.json.matchedSecret, "previous", r.text);
+      r = await deliver(urls.refilter, pushTo("master"), { secret: `${SECRET}-3` });
       assert.equal(r.status, 401);
       r = await deliver(urls.refilter, pushTo("master"), { secret: `${SECRET}-2` });
       assert.equal(r.json.outcome, "accepted", r.text);

@@ -180,3 +180,81 @@ fn secret_token_debug_never_shows_the_secret() {
     let shown = format!("{:?}", hmac_auth());
     assert!(!shown.contains("Secret to Everybody"), "{shown}");
 }
+
+// --- a rotation's previous secret ---
+
+const OLD: &str = "the secret before the rotation";
+
+fn old() -> SecretToken {
+    SecretToken(OLD.into())
+}
+
+fn authenticate(h: &[(String, String)], previous: Option<&PreviousSecret<'_>>) -> Result<Option<MatchedSecret>, AuthFailure> {
+    hmac_auth().authenticate(h, BODY, None, None, previous)
+}
+
+#[test]
+fn the_current_secret_matches_as_current_whether_or_not_a_previous_one_is_given() {
+    let h = headers(&[("X-Hub-Signature-256", SIG_256)]);
+    let old = old();
+    let previous = PreviousSecret { secret: &old, macs: None };
+    assert_eq!(authenticate(&h, None), Ok(Some(MatchedSecret::Current)));
+    assert_eq!(authenticate(&h, Some(&previous)), Ok(Some(MatchedSecret::Current)));
+}
+
+#[test]
+fn the_previous_secret_matches_only_when_given() {
+    let h = headers(&[("X-Hub-Signature-256", &github_signature_256(OLD, BODY))]);
+    let old = old();
+    assert_eq!(authenticate(&h, Some(&PreviousSecret { secret: &old, macs: None })), Ok(Some(MatchedSecret::Previous)));
+    // Once the host stops passing it (its grace period is over), it is refused like any other.
+    signature_failure(authenticate(&h, None).map(drop));
+}
+
+#[test]
+fn a_third_secret_is_refused_with_the_current_secrets_reason() {
+    let h = headers(&[("X-Hub-Signature-256", &github_signature_256("a third secret", BODY))]);
+    let old = old();
+    let with = signature_failure(authenticate(&h, Some(&PreviousSecret { secret: &old, macs: None })).map(drop));
+    let without = signature_failure(authenticate(&h, None).map(drop));
+    // The refusal says nothing of a rotation.
+    assert_eq!(with, without);
+    assert!(!with.contains("previous"), "{with}");
+}
+
+#[test]
+fn the_previous_secret_keeps_the_no_downgrade_rule_and_the_legacy_header() {
+    let old = old();
+    let previous = PreviousSecret { secret: &old, macs: None };
+    let sha1 = sha1_signature(OLD, BODY);
+    assert_eq!(authenticate(&headers(&[("X-Hub-Signature", &sha1)]), Some(&previous)), Ok(Some(MatchedSecret::Previous)));
+    // A wrong SHA-256 beside a right legacy SHA-1 of the previous secret: still refused.
+    let h = headers(&[("X-Hub-Signature-256", &github_signature_256("nope", BODY)), ("X-Hub-Signature", &sha1)]);
+    signature_failure(authenticate(&h, Some(&previous)).map(drop));
+    // Missing and malformed signatures are refused without trying the previous secret.
+    signature_failure(authenticate(&headers(&[]), Some(&previous)).map(drop));
+    let why = signature_failure(authenticate(&headers(&[("X-Hub-Signature-256", "sha256=zz")]), Some(&previous)).map(drop));
+    assert!(why.contains("malformed"), "{why}");
+}
+
+#[test]
+fn the_previous_secrets_precomputed_mac_is_compared_not_trusted() {
+    let sig = github_signature_256(OLD, BODY);
+    let h = headers(&[("X-Hub-Signature-256", &sig)]);
+    let old = old();
+    let right = PrecomputedMacs::of(GithubMac::Sha256, hex::decode(&sig[7..]).unwrap());
+    assert_eq!(
+        authenticate(&h, Some(&PreviousSecret { secret: &old, macs: Some(&right) })),
+        Ok(Some(MatchedSecret::Previous))
+    );
+    let wrong = PrecomputedMacs::of(GithubMac::Sha256, vec![0; 32]);
+    signature_failure(authenticate(&h, Some(&PreviousSecret { secret: &old, macs: Some(&wrong) })).map(drop));
+}
+
+#[test]
+fn ip_and_unauthenticated_webhooks_have_no_matched_secret() {
+    let old = old();
+    let previous = PreviousSecret { secret: &old, macs: None };
+    assert_eq!(Authenticator::Unauthenticated.authenticate(&[], BODY, None, None, Some(&previous)), Ok(None));
+    assert_eq!(ip_auth("10.0.0.0/8").authenticate(&[], BODY, Some("10.1.2.3"), None, Some(&previous)), Ok(None));
+}

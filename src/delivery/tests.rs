@@ -35,7 +35,7 @@ fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 fn decide(hook: &ValidWebhook, headers: &[(String, String)], body: &[u8], cfg: &BTreeMap<String, String>) -> Decision {
-    evaluate_delivery(hook, &Delivery { headers, body, source_ip: None, macs: None }, cfg)
+    evaluate_delivery(hook, &Delivery { headers, body, source_ip: None, macs: None, previous_secret: None }, cfg)
 }
 
 #[test]
@@ -124,9 +124,9 @@ fn delivery_ip_outside_range_is_forbidden() {
     )
     .unwrap();
     let body = b"{}";
-    let inside = evaluate_delivery(&hook, &Delivery { headers: &[], body, source_ip: Some("192.30.253.1"), macs: None }, &BTreeMap::new());
+    let inside = evaluate_delivery(&hook, &Delivery { headers: &[], body, source_ip: Some("192.30.253.1"), macs: None, previous_secret: None }, &BTreeMap::new());
     assert_eq!(inside.outcome, Outcome::Accepted);
-    let outside = evaluate_delivery(&hook, &Delivery { headers: &[], body, source_ip: Some("8.8.8.8"), macs: None }, &BTreeMap::new());
+    let outside = evaluate_delivery(&hook, &Delivery { headers: &[], body, source_ip: Some("8.8.8.8"), macs: None, previous_secret: None }, &BTreeMap::new());
     assert_eq!((outside.outcome, outside.status), (Outcome::Forbidden, 403));
 }
 
@@ -243,6 +243,46 @@ fn decision_serialises_as_the_js_api_shape() {
     assert_eq!(v["filters"][0]["passed"], true);
 }
 
+// --- a rotation's previous secret ---
+
+#[test]
+fn delivery_signed_with_the_previous_secret_is_decided_and_says_so() {
+    let body = fixture("push.with-new-branch.payload.json");
+    let hook = webhook(json!([{"jsonPath": "$.ref", "matchEquals": "refs/heads/never"}]));
+    let old = crate::SecretToken("before-rotation".into());
+    let headers = vec![("X-Hub-Signature-256".to_string(), github_signature_256("before-rotation", &body))];
+    let previous = crate::PreviousSecret { secret: &old, macs: None };
+    let delivery = Delivery { headers: &headers, body: &body, source_ip: None, macs: None, previous_secret: Some(previous) };
+    let d = evaluate_delivery(&hook, &delivery, &BTreeMap::new());
+    assert_eq!(d.outcome, Outcome::Filtered, "{}", d.reason);
+    assert_eq!(d.matched_secret, Some(crate::MatchedSecret::Previous));
+    assert!(d.reason.contains("previous SecretToken"), "{}", d.reason);
+    let text = serde_json::to_string(&d).unwrap();
+    assert!(text.contains(r#""matchedSecret":"previous""#), "{text}");
+    assert!(!text.contains("before-rotation"), "{text}");
+    // Without it (the host's grace period is over): refused.
+    let d = evaluate_delivery(&hook, &Delivery { previous_secret: None, ..delivery }, &BTreeMap::new());
+    assert_eq!((d.outcome, d.matched_secret), (Outcome::Unauthorized, None));
+}
+
+#[test]
+fn delivery_signed_with_the_current_secret_reports_it_and_an_unsigned_webhook_reports_none() {
+    let body = fixture("push.with-new-branch.payload.json");
+    let hook = webhook(json!([]));
+    let d = decide(&hook, &signed(&body), &body, &BTreeMap::new());
+    assert_eq!((d.outcome, d.matched_secret), (Outcome::Accepted, Some(crate::MatchedSecret::Current)));
+    assert!(!d.reason.contains("previous"), "{}", d.reason);
+    let open = validate_webhook_definition(
+        &json!({"name": "w", "targetPipeline": "p", "targetAction": "Source", "filters": [],
+                "authentication": "UNAUTHENTICATED", "authenticationConfiguration": {}}),
+        None,
+    )
+    .unwrap();
+    let d = decide(&open, &[], &body, &BTreeMap::new());
+    assert_eq!((d.outcome, d.matched_secret), (Outcome::Accepted, None));
+    assert!(!serde_json::to_string(&d).unwrap().contains("matchedSecret"));
+}
+
 /// The issue's body: `depth` objects nested around one string of `len` bytes, about `len` in all.
 fn nested_around_string(depth: usize, len: usize) -> Vec<u8> {
     let mut body = "{\"a\":".repeat(depth).into_bytes();
@@ -277,7 +317,7 @@ fn delivery_accepted_without_traces_builds_none_and_cuts_the_revision() {
     body.extend(std::iter::repeat_n(b'r', 2 << 20));
     body.extend_from_slice(br#"","pad":1}"#);
     let hook = webhook(json!([{"jsonPath": "$..*"}]));
-    let delivery = Delivery { headers: &signed(&body), body: &body, source_ip: None, macs: None };
+    let delivery = Delivery { headers: &signed(&body), body: &body, source_ip: None, macs: None, previous_secret: None };
     let d = evaluate_delivery_with_traces(&hook, &delivery, &BTreeMap::new(), Traces::WhenFiltered);
     assert_eq!(d.outcome, Outcome::Accepted, "{}", d.reason);
     assert!(d.filters.is_empty(), "nobody reads an accepted delivery's traces");

@@ -296,7 +296,7 @@ fn hook(filters: Value) -> crate::ValidWebhook {
 
 fn both(hook: &crate::ValidWebhook, headers: &[(String, String)], body: &[u8]) -> (crate::Decision, crate::Decision) {
     let cfg = BTreeMap::from([("Branch".to_string(), "master".to_string())]);
-    let d = Delivery { headers, body, source_ip: None, macs: None };
+    let d = Delivery { headers, body, source_ip: None, macs: None, previous_secret: None };
     (evaluate_delivery(hook, &d, &cfg), evaluate_delivery_with_plan(hook, None, &d, &cfg))
 }
 

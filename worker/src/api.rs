@@ -4,12 +4,14 @@
 use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
-use crate::ops::{executions, pipelines, tags, webhooks};
+use crate::ops::{executions, pipelines, tags, third_party, webhooks};
 use crate::sigv4::{self, AuthError, Credential, SignedRequest};
 use crate::store::{Store, StoreError};
 use crate::{config, ids, read_body, Body};
 
 const TARGET_PREFIX: &str = "CodePipeline_20150709.";
+/// pipehook's own operations, beside AWS's, on the same endpoint ([`dispatch_pipehook`]).
+const PIPEHOOK_TARGET_PREFIX: &str = "Pipehook_20261201.";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// Management requests are small; this bounds what is buffered before the signature check.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -62,6 +64,9 @@ aws_errors! {
     ConcurrentModificationException => 400,
     WebhookNotFoundException => 400,
     ResourceNotFoundException => 400,
+    // AWS's common errors, for a third party (GitHub) that limits or fails: SDKs retry both.
+    ThrottlingException => 400,
+    ServiceUnavailable => 503,
     InternalFailure => 500,
 }
 
@@ -141,6 +146,10 @@ pub struct Ctx {
     pub now_ms: u64,
     /// The access key id that signed the request.
     pub caller: String,
+    /// GitHub's REST API (`GITHUB_API_URL`): api.github.com, or a GitHub Enterprise Server's.
+    pub github_api_url: String,
+    /// How long a replaced SecretToken stays valid (`SECRET_ROTATION_GRACE_S`; 0: off).
+    pub secret_rotation_grace_s: u64,
 }
 
 impl Ctx {
@@ -188,7 +197,11 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         let caller = sigv4::verify(&signed, &credentials, &cfg.region, "codepipeline", now_ms as i64)?;
 
         let target = req.headers().get("x-amz-target").ok().flatten().unwrap_or_default();
-        let Some(operation) = target.strip_prefix(TARGET_PREFIX) else {
+        let (service, operation) = if let Some(op) = target.strip_prefix(TARGET_PREFIX) {
+            (Service::CodePipeline, op)
+        } else if let Some(op) = target.strip_prefix(PIPEHOOK_TARGET_PREFIX) {
+            (Service::Pipehook, op)
+        } else {
             return Err(ApiError::UnknownOperationException(format!("Unknown operation '{target}'")));
         };
         let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
@@ -204,12 +217,23 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         let kv =
             env.kv(crate::KV_BINDING).map_err(|e| ApiError::InternalFailure(format!("KV binding: {e}")))?;
         let origin = cfg.public_url.unwrap_or_else(|| url.origin().ascii_serialization());
-        let ctx =
-            Ctx { store: Store::new(kv), region: cfg.region, account: cfg.account, origin, now_ms, caller };
+        let ctx = Ctx {
+            store: Store::new(kv),
+            region: cfg.region,
+            account: cfg.account,
+            origin,
+            now_ms,
+            caller,
+            github_api_url: cfg.github_api_url,
+            secret_rotation_grace_s: cfg.secret_rotation_grace_s,
+        };
         // Deliveries in this isolate read afresh what this request may change
         // (delivery.rs): views read before or during it are forgotten after it.
         crate::delivery::forget_views();
-        let result = dispatch(&ctx, operation, input).await;
+        let result = match service {
+            Service::CodePipeline => dispatch(&ctx, operation, input).await,
+            Service::Pipehook => dispatch_pipehook(&ctx, operation, input).await,
+        };
         crate::delivery::forget_views();
         result
     }
@@ -231,8 +255,8 @@ async fn dispatch(ctx: &Ctx, operation: &str, input: Value) -> OpResult {
         "PutWebhook" => webhooks::put_webhook(ctx, input).await,
         "ListWebhooks" => webhooks::list_webhooks(ctx, input).await,
         "DeleteWebhook" => webhooks::delete_webhook(ctx, input).await,
-        "RegisterWebhookWithThirdParty" => webhooks::register_webhook_with_third_party(ctx, input).await,
-        "DeregisterWebhookWithThirdParty" => webhooks::deregister_webhook_with_third_party(ctx, input).await,
+        "RegisterWebhookWithThirdParty" => third_party::register_webhook_with_third_party(ctx, input).await,
+        "DeregisterWebhookWithThirdParty" => third_party::deregister_webhook_with_third_party(ctx, input).await,
         "CreatePipeline" => pipelines::create_pipeline(ctx, input).await,
         "GetPipeline" => pipelines::get_pipeline(ctx, input).await,
         "UpdatePipeline" => pipelines::update_pipeline(ctx, input).await,
@@ -246,6 +270,18 @@ async fn dispatch(ctx: &Ctx, operation: &str, input: Value) -> OpResult {
         "ListTagsForResource" => tags::list_tags_for_resource(ctx, input).await,
         other => Err(ApiError::UnknownOperationException(format!("Unknown operation '{other}'"))),
     }
+}
+
+/// Which `X-Amz-Target` family a request names.
+enum Service {
+    CodePipeline,
+    Pipehook,
+}
+
+/// The router table of pipehook's own operations (`Pipehook_20261201.<Operation>`,
+/// SPEC §3): signed and answered like AWS's, beside them.
+async fn dispatch_pipehook(_ctx: &Ctx, operation: &str, _input: Value) -> OpResult {
+    Err(ApiError::UnknownOperationException(format!("Unknown operation '{PIPEHOOK_TARGET_PREFIX}{operation}'")))
 }
 
 pub fn error_response(e: &ApiError, request_id: &str) -> Response {

@@ -19,7 +19,11 @@
 //!   wasm: two copies at most;
 //! - the core decides ([`pipehook::evaluate_delivery`]); an accepted delivery
 //!   stores its execution (one KV write) and, at most once a second per webhook
-//!   and isolate, `lastTriggered`, both before answering 200.
+//!   and isolate, `lastTriggered`, both before answering 200;
+//! - during a secret rotation (`rotation.rs`), a delivery the current secret
+//!   refuses is decided again with the previous one, its MAC by Web Crypto too:
+//!   only refused deliveries take that way, so one signed with the current
+//!   secret costs what it did before.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -28,7 +32,7 @@ use std::rc::Rc;
 use futures_util::future::join;
 use js_sys::{ArrayBuffer, Uint8Array};
 use pipehook::auth::{GithubMac, PrecomputedMacs};
-use pipehook::{Decision, Delivery, Outcome, Traces, ValidWebhook, WebhookAuthenticationType};
+use pipehook::{Decision, Delivery, MatchedSecret, Outcome, Traces, ValidWebhook, WebhookAuthenticationType};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
@@ -37,7 +41,8 @@ use worker::worker_sys::web_sys;
 use worker::{Context, Env};
 
 use crate::ops::executions::{record_execution, Source, Target, Trigger};
-use crate::store::{DeliveryView, PipelineSnapshot, Store, TokenEntry};
+use crate::rotation;
+use crate::store::{DeliveryView, PipelineSnapshot, PreviousSecret, Store, TokenEntry};
 use crate::webcrypto;
 use crate::{config, views, Body, KV_BINDING};
 
@@ -61,6 +66,10 @@ struct Hot {
     pipeline: Option<PipelineSnapshot>,
     /// Web Crypto HMAC keys for the secret, imported on first use.
     keys: RefCell<Vec<MacKey>>,
+    /// The SecretToken a rotation replaced, with its expiry (`rotation.rs`).
+    previous: Option<PreviousSecret>,
+    /// Web Crypto HMAC keys for the previous secret, imported on first use.
+    previous_keys: RefCell<Vec<MacKey>>,
 }
 
 struct MemoView {
@@ -93,6 +102,17 @@ thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
     /// `DELIVERY_CACHE_MS`, read once: vars do not change within an isolate's life.
     static CACHE_MS: OnceCell<f64> = const { OnceCell::new() };
+    /// Whether `SECRET_ROTATION_GRACE_S` is other than 0, read once.
+    static ROTATION_ON: OnceCell<bool> = const { OnceCell::new() };
+}
+
+fn rotation_on(env: &Env) -> bool {
+    ROTATION_ON.with(|c| {
+        *c.get_or_init(|| {
+            let grace = env.var("SECRET_ROTATION_GRACE_S").ok().map(|v| v.to_string());
+            rotation::grace_s(grace.as_deref()) != 0
+        })
+    })
 }
 
 fn cache_ms(env: &Env) -> f64 {
@@ -154,6 +174,8 @@ impl Hot {
             webhook: compiled(&view.rev, &view.definition).ok()?,
             pipeline: view.pipeline.clone(),
             keys: RefCell::new(Vec::new()),
+            previous: view.previous_secret.clone(),
+            previous_keys: RefCell::new(Vec::new()),
         })
     }
 
@@ -171,18 +193,43 @@ impl Hot {
 
     /// The Web Crypto key for `hash`, when already imported.
     fn imported_key(&self, hash: GithubMac) -> Option<JsValue> {
-        self.keys.borrow().iter().find(|(h, _)| *h == hash).map(|(_, k)| k.clone())
+        imported(&self.keys, hash)
     }
 
     /// The Web Crypto key for `hash` and the secret: imported on first use, then kept.
     async fn key(&self, hash: GithubMac, secret: &str) -> Option<JsValue> {
-        if let Some(key) = self.imported_key(hash) {
-            return Some(key);
-        }
-        let key = webcrypto::hmac_key(hash, secret.as_bytes()).await?;
-        self.keys.borrow_mut().push((hash, key.clone()));
-        Some(key)
+        key_in(&self.keys, hash, secret).await
     }
+
+    /// The previous secret, with the MAC the headers ask for, when this delivery may
+    /// still be signed with it: a GITHUB_HMAC webhook in a rotation not yet expired.
+    fn previous_for(&self, headers: &DeliveryHeaders, env: &Env) -> Option<(GithubMac, &PreviousSecret)> {
+        let (hash, _) = self.wanted(headers)?;
+        let previous = rotation::honoured(self.previous.as_ref(), js_sys::Date::now(), rotation_on(env))?;
+        Some((hash, previous))
+    }
+
+    /// The body's MAC with the previous secret, by Web Crypto (`None`: the core computes it).
+    async fn previous_macs(&self, hash: GithubMac, previous: &PreviousSecret, body: &[u8]) -> Option<PrecomputedMacs> {
+        let key = key_in(&self.previous_keys, hash, previous.secret_token.expose()).await?;
+        let copy: JsValue = Uint8Array::from(body).into();
+        webcrypto::sign(&key, &copy).await.map(|mac| PrecomputedMacs::of(hash, mac))
+    }
+}
+
+/// The key for `hash` in `ring`, when already imported.
+fn imported(ring: &RefCell<Vec<MacKey>>, hash: GithubMac) -> Option<JsValue> {
+    ring.borrow().iter().find(|(h, _)| *h == hash).map(|(_, k)| k.clone())
+}
+
+/// The key for `hash` and `secret` in `ring`: imported on first use, then kept.
+async fn key_in(ring: &RefCell<Vec<MacKey>>, hash: GithubMac, secret: &str) -> Option<JsValue> {
+    if let Some(key) = imported(ring, hash) {
+        return Some(key);
+    }
+    let key = webcrypto::hmac_key(hash, secret.as_bytes()).await?;
+    ring.borrow_mut().push((hash, key.clone()));
+    Some(key)
 }
 
 enum Resolved {
@@ -579,10 +626,14 @@ impl Pending {
             Ok(read) => read,
             Err(e) => return body_error(e).into(),
         };
-        match verdict(&self.hot, &self.headers, &body, macs.as_ref()) {
+        match verdict(&self.hot, &self.headers, &body, macs.as_ref(), None, &env) {
             Answer::Now(answer) => answer.into(),
             Answer::Store(decision) => future_to_promise(async move {
                 Ok(store_and_answer(&env, &self.token, &self.hot, decision).await.into())
+            })
+            .into(),
+            Answer::TryPrevious => future_to_promise(async move {
+                Ok(with_previous_secret(&env, &self.token, &self.hot, &self.headers, body, macs).await.into())
             })
             .into(),
         }
@@ -626,9 +677,10 @@ async fn handle_async(
         Ok(read) => read,
         Err(e) => return body_error(e),
     };
-    match verdict(&hot, &headers, &body, macs.as_ref()) {
+    match verdict(&hot, &headers, &body, macs.as_ref(), None, env) {
         Answer::Now(answer) => answer,
         Answer::Store(decision) => store_and_answer(env, &token, &hot, decision).await,
+        Answer::TryPrevious => with_previous_secret(env, &token, &hot, &headers, body, macs).await,
     }
 }
 
@@ -636,30 +688,101 @@ async fn handle_async(
 enum Answer {
     Now(web_sys::Response),
     Store(Decision),
+    /// Refused with the current secret while a rotation's previous secret is still
+    /// honoured: to be decided again with it ([`with_previous_secret`]).
+    TryPrevious,
 }
 
-/// The core's decision on a delivery whose body (and MAC) are in hand.
-fn verdict(hot: &Hot, headers: &DeliveryHeaders, body: &[u8], macs: Option<&PrecomputedMacs>) -> Answer {
+/// The core's decision on a delivery whose body (and MAC) are in hand; `previous`
+/// is the rotation's previous secret, given only on a second try.
+fn verdict(
+    hot: &Hot,
+    headers: &DeliveryHeaders,
+    body: &[u8],
+    macs: Option<&PrecomputedMacs>,
+    previous: Option<pipehook::PreviousSecret<'_>>,
+    env: &Env,
+) -> Answer {
     let empty = Default::default();
     let configuration = hot.pipeline.as_ref().map(|p| &p.configuration).unwrap_or(&empty);
-    let delivery = Delivery { headers: &headers.read, body, source_ip: headers.source_ip.as_deref(), macs };
+    let delivery = Delivery {
+        headers: &headers.read,
+        body,
+        source_ip: headers.source_ip.as_deref(),
+        macs,
+        previous_secret: previous,
+    };
     // An accepted delivery is answered with its execution id: its traces are never built.
-    let decision = pipehook::evaluate_delivery_with_traces(&hot.webhook, &delivery, configuration, Traces::WhenFiltered);
+    let mut decision =
+        pipehook::evaluate_delivery_with_traces(&hot.webhook, &delivery, configuration, Traces::WhenFiltered);
+    let signed_with_previous = decision.matched_secret == Some(MatchedSecret::Previous);
+    if signed_with_previous {
+        decision.reason.push_str(&previous_secret_note(hot));
+    }
 
     Answer::Now(match decision.outcome {
+        Outcome::Unauthorized if previous.is_none() && hot.previous_for(headers, env).is_some() => {
+            return Answer::TryPrevious
+        }
         // A failed authentication reveals nothing about the definition.
-        Outcome::Unauthorized => answer(
-            401,
-            json!({"outcome": "unauthorized", "message": "The delivery's signature is missing or does not verify."}),
-        ),
+        Outcome::Unauthorized => unauthorized(),
         Outcome::Forbidden => answer(
             403,
             json!({"outcome": "forbidden", "message": "The delivery's source address is not allowed."}),
         ),
         Outcome::Malformed => answer(400, json!({"outcome": "malformed", "message": decision.reason})),
+        Outcome::Filtered if signed_with_previous => {
+            let mut body = serde_json::to_value(&decision).unwrap_or_else(|_| json!({"outcome": "filtered"}));
+            with_previous_expiry(&mut body, hot);
+            answer(200, body)
+        }
         Outcome::Filtered => filtered(&decision),
         Outcome::Accepted => return Answer::Store(decision),
     })
+}
+
+fn unauthorized() -> web_sys::Response {
+    answer(
+        401,
+        json!({"outcome": "unauthorized", "message": "The delivery's signature is missing or does not verify."}),
+    )
+}
+
+/// A delivery the current secret refused, decided again with the previous one
+/// (its MAC by Web Crypto, like the current secret's).
+async fn with_previous_secret(
+    env: &Env,
+    token: &str,
+    hot: &Hot,
+    headers: &DeliveryHeaders,
+    body: Vec<u8>,
+    macs: Option<PrecomputedMacs>,
+) -> web_sys::Response {
+    let Some((hash, previous)) = hot.previous_for(headers, env) else { return unauthorized() };
+    let previous_macs = hot.previous_macs(hash, previous, &body).await;
+    let given = pipehook::PreviousSecret { secret: &previous.secret_token, macs: previous_macs.as_ref() };
+    match verdict(hot, headers, &body, macs.as_ref(), Some(given), env) {
+        Answer::Now(answer) => answer,
+        Answer::Store(decision) => store_and_answer(env, token, hot, decision).await,
+        Answer::TryPrevious => unauthorized(),
+    }
+}
+
+/// The end of the reason of a delivery signed with the previous secret: until when.
+fn previous_secret_note(hot: &Hot) -> String {
+    match &hot.previous {
+        Some(p) => format!("; it is accepted until {}: give the sender the new one", rotation::expiry_text(p.expires)),
+        None => String::new(),
+    }
+}
+
+/// Adds `matchedSecret` and `previousSecretExpires` to an answer when the delivery
+/// was signed with the previous secret (they say nothing of the secrets themselves).
+fn with_previous_expiry(body: &mut Value, hot: &Hot) {
+    if let Some(p) = &hot.previous {
+        body["matchedSecret"] = json!("previous");
+        body["previousSecretExpires"] = json!(rotation::expiry_text(p.expires));
+    }
 }
 
 async fn store_and_answer(env: &Env, token: &str, hot: &Hot, decision: Decision) -> web_sys::Response {
@@ -705,6 +828,10 @@ async fn accepted(store: &Store, env: &Env, token: &str, hot: &Hot, decision: De
     let mut body = json!({"outcome": "accepted", "pipelineExecutionId": id});
     if let Some(r) = decision.revision {
         body["revision"] = json!(r);
+    }
+    if decision.matched_secret == Some(MatchedSecret::Previous) {
+        body["reason"] = json!(decision.reason);
+        with_previous_expiry(&mut body, hot);
     }
     answer(200, body)
 }

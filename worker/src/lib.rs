@@ -13,7 +13,9 @@ use worker::{Context, Env, Method, Request, Response, Result};
 
 mod api;
 mod delivery;
+mod github;
 mod ops;
+mod rotation;
 mod sigv4;
 mod store;
 mod views;
@@ -87,6 +89,10 @@ pub(crate) struct Config {
     pub account: String,
     pub public_url: Option<String>,
     pub credentials: Vec<sigv4::Credential>,
+    /// `GITHUB_API_URL`, without a trailing slash.
+    pub github_api_url: String,
+    /// `SECRET_ROTATION_GRACE_S` (`rotation.rs`).
+    pub secret_rotation_grace_s: u64,
 }
 
 pub(crate) fn config(env: &Env) -> Config {
@@ -107,7 +113,16 @@ pub(crate) fn config(env: &Env) -> Config {
         account: get("AWS_ACCOUNT_ID").unwrap_or_else(|| "123456789012".into()),
         public_url: get("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
         credentials,
+        github_api_url: get("GITHUB_API_URL")
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| github::DEFAULT_API_URL.to_string()),
+        secret_rotation_grace_s: rotation::grace_s(get("SECRET_ROTATION_GRACE_S").as_deref()),
     }
+}
+
+/// Epoch seconds as ISO 8601 in UTC, by the runtime's own `Date`.
+pub(crate) fn iso8601(epoch_s: f64) -> String {
+    String::from(js_sys::Date::new(&JsValue::from_f64(epoch_s * 1000.0)).to_iso_string())
 }
 
 pub(crate) enum Body {

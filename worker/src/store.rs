@@ -6,13 +6,14 @@
 //!
 //! | key | value | written by |
 //! |---|---|---|
-//! | `webhook/<name>` | [`WebhookRecord`] (definition with its SecretToken, token, tags); list metadata = its target pipeline and token | PutWebhook, DeleteWebhook, Tag/UntagResource |
+//! | `webhook/<name>` | [`WebhookRecord`] (definition with its SecretToken, token, tags, the previous SecretToken during a rotation); list metadata = its target pipeline and token | PutWebhook, DeleteWebhook, Tag/UntagResource |
 //! | `token/<token>` | a [`DeliveryView`] (JSON), the webhook's name, or `!deleted` | PutWebhook, DeleteWebhook, every pipeline write (see `views.rs`); never deleted |
 //! | `triggered/<token>` | epoch seconds of the last accepted delivery | deliveries |
 //! | `pipeline/<name>` | [`PipelineRecord`]; list metadata = its summary | pipeline operations |
 //! | `execution/<pipeline>/<incarnation>/<inverted ms>-<id>` | the execution; metadata = its summary | deliveries, StartPipelineExecution |
 //! | `execution-id/<pipeline>/<incarnation>/<id>` | the execution (only executions stored before ids carried their time) | nothing now |
 //! | `client-token/<pipeline>/<incarnation>/<token>` | the execution id | StartPipelineExecution with a clientRequestToken |
+//! | `registration/<name>` | [`Registration`]: the webhook's hook on GitHub (API, repository, hook id) | Register/DeregisterWebhookWithThirdParty |
 //!
 //! The webhook and pipeline records are the source of truth. `token/<token>`
 //! is what a delivery reads, in one KV read: either a [`DeliveryView`] (the
@@ -65,6 +66,20 @@ pub struct WebhookRecord {
     pub tags: Vec<Tag>,
     pub created: f64,
     pub updated: f64,
+    /// The SecretToken PutWebhook replaced, still accepted until it expires (`rotation.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret: Option<PreviousSecret>,
+}
+
+/// A GITHUB_HMAC SecretToken a PutWebhook replaced, and when it stops being
+/// accepted. Its member is named `SecretToken` so that `pipehook::redact` masks it
+/// should it ever be put in an answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PreviousSecret {
+    #[serde(rename = "SecretToken")]
+    pub secret_token: pipehook::SecretToken,
+    /// Epoch seconds.
+    pub expires: f64,
 }
 
 impl WebhookRecord {
@@ -88,6 +103,9 @@ pub struct DeliveryView {
     pub definition: Value,
     /// `None`: the target pipeline does not exist.
     pub pipeline: Option<PipelineSnapshot>,
+    /// As in the record: deliveries honour it until it expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret: Option<PreviousSecret>,
 }
 
 /// The part of a pipeline a delivery uses, as of one incarnation and version.
@@ -152,6 +170,24 @@ impl PipelineRecord {
     }
 }
 
+/// Where RegisterWebhookWithThirdParty put a webhook's hook on GitHub. Keyed by
+/// the webhook's name and kept across DeleteWebhook, so that a webhook created
+/// again under the same name updates its old hook (to the new URL) when
+/// registered, rather than leaving it behind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    /// `GITHUB_API_URL` when it was registered.
+    pub api_url: String,
+    pub owner: String,
+    pub repo: String,
+    pub hook_id: u64,
+    /// The URL the hook delivers to.
+    pub url: String,
+    /// Epoch seconds.
+    pub registered: f64,
+}
+
 /// A page of a listing: items and the cursor of the next page.
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -176,6 +212,7 @@ const PIPELINE: &str = "pipeline/";
 const EXECUTION: &str = "execution/";
 const EXECUTION_ID: &str = "execution-id/";
 const CLIENT_TOKEN: &str = "client-token/";
+const REGISTRATION: &str = "registration/";
 
 impl Store {
     pub fn new(kv: KvStore) -> Self {
@@ -329,6 +366,20 @@ impl Store {
             }
         }
         Ok(Page { items, next: page.next })
+    }
+
+    // --- registrations with GitHub ---
+
+    pub async fn registration(&self, name: &str) -> StoreResult<Option<Registration>> {
+        self.get_json(&format!("{REGISTRATION}{name}")).await
+    }
+
+    pub async fn put_registration(&self, name: &str, registration: &Registration) -> StoreResult<()> {
+        self.put_json(&format!("{REGISTRATION}{name}"), registration, None).await
+    }
+
+    pub async fn delete_registration(&self, name: &str) -> StoreResult<()> {
+        Ok(self.kv.delete(&format!("{REGISTRATION}{name}")).await?)
     }
 
     // --- pipelines ---

@@ -90,6 +90,7 @@ pub fn view_of(name: &str, record: &WebhookRecord, pipeline: Option<&PipelineRec
         rev: record.rev.clone(),
         definition: record.definition.clone(),
         pipeline: snapshot(pipeline, record.target_action()),
+        previous_secret: record.previous_secret.clone(),
     }
 }
 

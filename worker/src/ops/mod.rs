@@ -4,6 +4,7 @@
 pub mod executions;
 pub mod pipelines;
 pub mod tags;
+pub mod third_party;
 pub mod webhooks;
 
 use pipehook::Problem;

@@ -1,4 +1,4 @@
-//! PutWebhook, ListWebhooks, DeleteWebhook, Register/DeregisterWebhookWithThirdParty.
+//! PutWebhook, ListWebhooks, DeleteWebhook (Register/DeregisterWebhookWithThirdParty: `third_party.rs`).
 
 use pipehook::{PipelineDeclaration, REDACTED};
 use serde_json::{json, Value};
@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::{decode_next_token, encode_next_token, Checks};
 use crate::api::{ApiError, Ctx, OpResult};
 use crate::ids;
+use crate::rotation;
 use crate::store::{PipelineRecord, WebhookRecord};
 use crate::views::{self, Published};
 
@@ -50,8 +51,10 @@ pub async fn put_webhook(ctx: &Ctx, input: Value) -> OpResult {
     let now = ctx.now();
 
     let record = match ctx.store.webhook(&name).await? {
-        // Update: the URL (token) stays; tags are replaced only when given.
+        // Update: the URL (token) stays; tags are replaced only when given; a
+        // replaced SecretToken stays valid for a while (rotation.rs).
         Some(old) => WebhookRecord {
+            previous_secret: rotation::previous_secret(&old, &definition, now, ctx.secret_rotation_grace_s),
             definition,
             token: old.token,
             rev: ids::uuid(),
@@ -77,6 +80,7 @@ pub async fn put_webhook(ctx: &Ctx, input: Value) -> OpResult {
                 tags: valid.tags,
                 created: now,
                 updated: now,
+                previous_secret: None,
             }
         }
     };
@@ -131,26 +135,6 @@ pub async fn delete_webhook(ctx: &Ctx, input: Value) -> OpResult {
         views::revoke_again_if_republished(&ctx.store, &record.token).await?;
     }
     Ok(json!({}))
-}
-
-pub async fn register_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpResult {
-    existing_webhook(ctx, &input).await
-}
-
-pub async fn deregister_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpResult {
-    existing_webhook(ctx, &input).await
-}
-
-/// There is no third party to call here: both operations only require the webhook to exist.
-async fn existing_webhook(ctx: &Ctx, input: &Value) -> OpResult {
-    let mut checks = Checks::default();
-    let name = checks.name(input, "webhookName");
-    checks.finish()?;
-    let name = name.unwrap_or_default();
-    match ctx.store.webhook(&name).await? {
-        Some(_) => Ok(json!({})),
-        None => Err(ApiError::WebhookNotFoundException(format!("Webhook '{name}' not found"))),
-    }
 }
 
 /// A stored webhook as ListWebhooks and PutWebhook answer it, SecretToken masked.
