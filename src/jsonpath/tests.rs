@@ -119,7 +119,7 @@ fn rfc_9535_only_syntax_is_refused() {
 }
 
 #[test]
-fn definiteness_is_jaywayss() {
+fn definiteness_is_jayways() {
     for p in ["$", "$.a", "$['a']", "$.a[0]", "$.a[-1]", "$['a','b']", "$.a.length()", "$..a.length()", "a.b"] {
         assert!(compile(p).unwrap().is_definite(), "{p}");
     }
