@@ -5,6 +5,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { jaywayPeer } from "./jayway.mjs";
 import { verify } from "@octokit/webhooks-methods";
 import { JSONPath } from "jsonpath-plus";
 import { evaluateDelivery, compileWebhook } from "../dist/node.js";
@@ -34,6 +35,9 @@ const naiveApi = createApi(referenceWasm); // wasm HMAC + serde_json DOM + strin
 function decide(api, hook, headers, body) {
   return api.evaluateDelivery(hook, { headers, body }, { actionConfiguration: ACTION_CONFIGURATION }).outcome === "accepted";
 }
+
+// The same definition without authentication: the comparison with Jayway leaves HMAC out on both sides.
+const unauthenticated = (hook) => ({ ...hook, authentication: "UNAUTHENTICATED", authenticationConfiguration: {} });
 
 function expectedOf(f) {
   return (f.matchEquals ?? "").replace(/\{(\w+)\}/g, (m, k) => ACTION_CONFIGURATION[k] ?? m);
@@ -106,10 +110,41 @@ export const CANDIDATES = [
     label: "HMAC-SHA256 alone (node:crypto)",
     make: () => (body) => createHmac("sha256", SECRET).update(body).digest().length === 32,
   },
+  {
+    id: "pipehook-noauth",
+    label: "pipehook `evaluateDelivery`, no HMAC (the same rules on an UNAUTHENTICATED webhook)",
+    make: (hook) => {
+      const open = unauthenticated(hook);
+      return (body) => decide({ evaluateDelivery }, open, { "x-github-event": "push" }, body);
+    },
+  },
+  {
+    id: "pipehook-compiled-noauth",
+    label: "pipehook `compileWebhook(…).evaluateDelivery`, no HMAC",
+    make: (hook) => {
+      const compiled = compileWebhook(unauthenticated(hook));
+      const options = { actionConfiguration: ACTION_CONFIGURATION };
+      return (body) => compiled.evaluateDelivery({ headers: { "x-github-event": "push" }, body }, options).outcome === "accepted";
+    },
+  },
+  {
+    id: "jayway",
+    label: "Jayway JsonPath 2.10 itself, warm JVM: json-smart parse + the 3 `JsonPath.read`s (no HMAC)",
+    // A batch is timed inside the JVM (bench/peers/JaywayPeer.java), so the pipe costs nothing.
+    batched: true,
+    make: async (hook, payload) => {
+      jayway ??= await jaywayPeer({ quick });
+      return jayway?.candidate(hook, payload, expectedOf);
+    },
+  },
 ];
+
+// The JVM peer, started once when first needed (null where java is missing: not measured).
+let jayway;
 
 async function runBatch(fn, body, sig, n) {
   gc();
+  if (fn.batch) return fn.batch(n);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const r = fn(body, sig);
@@ -123,7 +158,12 @@ async function main() {
   for (const p of payloads()) {
     const hook = webhookFor(p.kind);
     const sig = sign(p.body);
-    const cands = CANDIDATES.map((c) => ({ ...c, fn: c.make(hook), samples: [] }));
+    const cands = [];
+    for (const c of CANDIDATES) {
+      const fn = await c.make(hook, p);
+      if (fn) cands.push({ ...c, fn, samples: [] });
+      else console.log(`${p.id.padStart(5)} ${c.id.padEnd(13)} not measured (java is missing)`);
+    }
     // Check every candidate decides the delivery (accepted) before timing it; then calibrate.
     for (const c of cands) {
       let ok = c.fn(p.body, sig);
@@ -161,6 +201,7 @@ async function main() {
   }
   mkdirSync(OUT, { recursive: true });
   writeFileSync(OUT + "delivery.json", JSON.stringify(results, null, 1));
+  jayway?.close();
 }
 
 // Importable for its candidates (e.g. by ad-hoc comparisons) without running the benchmark.

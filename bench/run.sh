@@ -19,6 +19,7 @@ step "peers"
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v webhook >/dev/null || missing+=(webhook)
+command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)   # Jayway itself as a peer (bench/jayway.mjs)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing ${missing[*]} from Debian"
   if [ "$(id -u)" = 0 ]; then apt-get install -y "${missing[@]}" >/dev/null || true

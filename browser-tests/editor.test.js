@@ -70,7 +70,7 @@ const CFN_YAML = `Resources:
       AuthenticationConfiguration:
         SecretToken: !Ref GitHubSecret
       Filters:
-        - JsonPath: "$.ref["
+        - JsonPath: "$.ref[0"
           MatchEquals: refs/heads/{Branch}
       TargetPipeline: app
       TargetAction: Source
@@ -82,7 +82,7 @@ const CASES = [
     format: "cloudformation-yaml",
     text: async () => CFN_YAML,
     summary: /CloudFormation template: AWS would refuse this/,
-    errors: { "main hook": /ValidationException Resources\.MainHook\.Properties\.Name: Value 'main hook'/, '"$.ref["': /InvalidWebhookFilterPatternException/ },
+    errors: { "main hook": /ValidationException Resources\.MainHook\.Properties\.Name: Value 'main hook'/, "[0": /InvalidWebhookFilterPatternException/ },
     lines: [5, 10],
     notes: { GitHubSecret: /not checked: resolved at deploy time/ },
     highlighted: "MainHook",
@@ -97,9 +97,9 @@ const CASES = [
   },
   {
     format: "terraform-hcl",
-    text: async () => (await fixture("terraform/provider-example.tf")).replace('json_path    = "$.ref"', 'json_path    = "$.ref["').replace('authentication  = "GITHUB_HMAC"', 'authentication  = "GITHUB"'),
+    text: async () => (await fixture("terraform/provider-example.tf")).replace('json_path    = "$.ref"', 'json_path    = "$.ref[0"').replace('authentication  = "GITHUB_HMAC"', 'authentication  = "GITHUB"'),
     summary: /Terraform configuration: AWS would refuse this/,
-    errors: { '"GITHUB"': /Member must satisfy enum value set/, '"$.ref["': /InvalidWebhookFilterPatternException aws_codepipeline_webhook\.bar\.filter\[0\]\.json_path/ },
+    errors: { '"GITHUB"': /Member must satisfy enum value set/, "[0": /InvalidWebhookFilterPatternException aws_codepipeline_webhook\.bar\.filter\[0\]\.json_path/ },
     notes: {},
     highlighted: "resource",
   },

@@ -32,7 +32,7 @@ const BROKEN = {
     name: "my pipeline hook",
     targetPipeline: "my-pipeline",
     targetAction: "Source",
-    filters: [{ jsonPath: "$.ref[", matchEquals: "refs/heads/{Branch}" }],
+    filters: [{ jsonPath: "$.ref[0", matchEquals: "refs/heads/{Branch}" }],
     authentication: "GITHUB_HMAC",
     authenticationConfiguration: {},
   },
@@ -146,6 +146,9 @@ describe("validator page in Chromium", () => {
       `problems shown: ${JSON.stringify(found, null, 1)}`,
     );
     for (const p of found) assert.ok(p.message.length > 0, `${p.path} has a message`);
+    // A JSONPath Jayway refuses says where: the column of the '[' that is never closed.
+    const path = found.find((p) => p.path === "webhook.filters[0].jsonPath");
+    assert.match(path.message, /not valid at column 6: '\[' is not closed by '\]'/);
     assert.match(await page.getByTestId("verdict-summary").textContent(), /AWS would refuse this with \w+Exception; 4 problems/);
     await shots(page, "01-definition-invalid");
     await page.close();

@@ -87,6 +87,11 @@ export interface Problem {
    * `aws_codepipeline_webhook.main.filter[0].json_path`.
    */
   path: string;
+  /**
+   * For a problem inside the string value at `path` (a JSONPath that does not compile): the 1-based
+   * column there, in characters, where the problem is. Absent otherwise.
+   */
+  column?: number;
   /** Where the problem is in the text given (only when the input was text). */
   location?: SourceLocation;
   /** For a template: the PutWebhook member the core checked (`webhook.filters[0].jsonPath`). */

@@ -72,6 +72,17 @@ describe("compileWebhook", () => {
     assert.deepEqual(fromItem.evaluateDelivery(delivery, options), evaluateDelivery(input, delivery, options));
   });
 
+  test("compiled_reads_each_deliverys_action_configuration", () => {
+    // The handle keeps the last configuration it read; a different one must be read afresh.
+    const compiled = compileWebhook(openDefinition([{ jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" }]));
+    const delivery = { headers: {}, body: '{"ref":"refs/heads/main"}' };
+    for (const [branch, outcome] of [["main", "accepted"], ["main", "accepted"], ["dev", "filtered"], ["main", "accepted"]]) {
+      assertDecision(compiled.evaluateDelivery(delivery, { actionConfiguration: { Branch: branch } }), outcome);
+    }
+    assertDecision(compiled.evaluateDelivery(delivery), "filtered");
+    assertDecision(compiled.evaluateDelivery(delivery, { actionConfiguration: { Branch: "main" } }), "accepted");
+  });
+
   test("compiled_is_a_snapshot_so_later_edits_to_the_definition_do_not_reach_it", () => {
     const def = openDefinition([{ jsonPath: "$.ref", matchEquals: "refs/heads/main" }]);
     const compiled = compileWebhook(def);

@@ -151,10 +151,6 @@ export function githubPayloads(prefixes = ["push", "ping", "pull_request", "rele
     });
 }
 
-export function cts() {
-  return JSON.parse(readFileSync(join(FIXTURES, "jsonpath-cts/cts.json"), "utf8")).tests;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Assertions
 

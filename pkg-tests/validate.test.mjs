@@ -34,8 +34,14 @@ function problemsOf(mutate, options) {
   assert.equal(result.valid, false, "input should be invalid");
   assert.ok(Array.isArray(result.problems) && result.problems.length > 0);
   for (const p of result.problems) {
-    assert.deepEqual(Object.keys(p).sort(), ["message", "path", "type"]);
-    for (const v of Object.values(p)) assert.equal(typeof v, "string");
+    const { column, ...rest } = p;
+    assert.deepEqual(Object.keys(rest).sort(), ["message", "path", "type"]);
+    for (const v of Object.values(rest)) assert.equal(typeof v, "string");
+    // A column only where a string value has one place at fault: a JSONPath that does not compile.
+    if (column !== undefined) {
+      assert.equal(p.type, "InvalidWebhookFilterPatternException");
+      assert.ok(Number.isInteger(column) && column >= 1, `column ${column}`);
+    }
   }
   assertNoSecret(result, SECRET);
   return result.problems;
@@ -172,6 +178,26 @@ describe("webhook.filters", () => {
       path: "webhook.filters[0].jsonPath",
     });
     assert.ok(p.message.length > 0);
+  });
+  test("validate_json_path_problem_says_where_with_a_column", () => {
+    const p = assertProblem(problemsOf((i) => (i.webhook.filters = [{ jsonPath: "$.commits[?(@.id foo 1)]" }])), {
+      type: "InvalidWebhookFilterPatternException",
+      path: "webhook.filters[0].jsonPath",
+    });
+    assert.equal(p.column, 18);
+    assert.match(p.message, /at column 18: 'foo' is not a filter operator/);
+    const other = assertProblem(problemsOf((i) => (i.webhook.name = "a b")), { type: "ValidationException", path: "webhook.name" });
+    assert.equal("column" in other, false, "no column where a problem has no place in a string");
+  });
+  test("validate_json_paths_jayway_reads_leniently_are_valid", () => {
+    for (const jsonPath of ["ref", ".ref", "$.head_commit.author.user-name", "$.ref ", "$.commits.length()", "$.commits[*].modified[?(@ =~ /src\\/.*/)]", "$['ref','after']"]) {
+      assertValid((i) => (i.webhook.filters = [{ jsonPath }]));
+    }
+  });
+  test("validate_json_paths_jayway_refuses_are_refused", () => {
+    for (const jsonPath of ["$[?@.a]", "$[?(match(@.a, 'x'))]", "$[::2]", "$ref", " $.ref"]) {
+      assertProblem(problemsOf((i) => (i.webhook.filters = [{ jsonPath }])), { type: "InvalidWebhookFilterPatternException", path: "webhook.filters[0].jsonPath" });
+    }
   });
   test("validate_json_path_syntax_error_names_its_rule_index", () =>
     assertProblem(

@@ -40,6 +40,8 @@ if [ "$ALL" = 1 ]; then
   need_apt=()
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+  # Jayway JsonPath itself (../shared/jayway-oracle/) runs on it: pkg-tests/jayway.test.mjs.
+  command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
   if [ ${#need_apt[@]} -gt 0 ]; then
     step "installing Debian packages: ${need_apt[*]}"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

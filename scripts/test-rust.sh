@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The core's Rust tests: unit tests, the JSONPath compliance suite, doc tests.
+# The core's Rust tests: unit tests and doc tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 printf '\033[1m[test]\033[0m %s\n' "Rust: cargo test (core crate)"

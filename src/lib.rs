@@ -13,7 +13,7 @@ pub mod auth;
 pub mod delivery;
 pub mod dispatch;
 pub mod filter;
-pub mod jsonpath;
+pub use pipehook_jsonpath as jsonpath;
 pub mod model;
 pub mod pipeline;
 pub mod problem;

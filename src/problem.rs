@@ -50,11 +50,21 @@ pub struct Problem {
     pub kind: ProblemKind,
     pub message: String,
     pub path: String,
+    /// Where in the string value at `path` the problem is: a 1-based column counted in
+    /// characters (Unicode scalar values), for editors to underline. Only for problems inside a
+    /// string, such as a JSONPath that does not compile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
 }
 
 impl Problem {
     pub fn new(kind: ProblemKind, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind, path: path.into(), message: message.into() }
+        Self { kind, path: path.into(), message: message.into(), column: None }
+    }
+
+    /// The same problem, pointing at a column of the string value at its path.
+    pub fn at_column(self, column: usize) -> Self {
+        Self { column: Some(column), ..self }
     }
 
     /// A model constraint broken, worded as AWS words it (without the
@@ -169,5 +179,14 @@ mod tests {
         assert_eq!(v["type"], "ValidationException");
         assert_eq!(v["path"], "webhook");
         assert_eq!(v["message"], "Value null at 'webhook' failed to satisfy constraint: Member must not be null");
+        assert!(v.get("column").is_none(), "no column unless the problem has one");
+    }
+
+    #[test]
+    fn problem_serialises_its_column_when_it_has_one() {
+        let p = Problem::new(ProblemKind::InvalidWebhookFilterPattern, "webhook.filters[0].jsonPath", "x").at_column(4);
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["column"], 4);
+        assert_eq!(v.as_object().unwrap().len(), 4);
     }
 }

@@ -248,11 +248,14 @@ fn check_filter_rule(value: &Value, path: &str, problems: &mut Vec<Problem>) -> 
         match compile_path(jp) {
             Ok(c) => Some((jp.to_string(), c)),
             Err(e) => {
-                problems.push(Problem::new(
-                    ProblemKind::InvalidWebhookFilterPattern,
-                    &json_path_at,
-                    format!("JsonPath '{}' at '{json_path_at}' is not valid: {}", echo(jp), e.reason),
-                ));
+                problems.push(
+                    Problem::new(
+                        ProblemKind::InvalidWebhookFilterPattern,
+                        &json_path_at,
+                        format!("JsonPath '{}' at '{json_path_at}' is not valid at column {}: {}", echo(jp), e.column, e.reason),
+                    )
+                    .at_column(e.column),
+                );
                 None
             }
         }

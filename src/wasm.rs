@@ -77,6 +77,9 @@ pub fn headers_read() -> Vec<String> {
 #[wasm_bindgen]
 pub struct CompiledWebhook {
     inner: ValidWebhook,
+    /// The last action configuration's text and what it reads as: a receiver passes the same
+    /// configuration with every delivery, so it is read once.
+    configuration: std::cell::RefCell<Option<(String, BTreeMap<String, String>)>>,
 }
 
 #[wasm_bindgen]
@@ -85,7 +88,7 @@ impl CompiledWebhook {
     /// Throws an Error whose message is the problems' JSON array.
     pub fn compile(definition_json: &str) -> Result<CompiledWebhook, JsError> {
         match validate_text(definition_json, None) {
-            Ok(valid) => Ok(CompiledWebhook { inner: valid.webhook }),
+            Ok(valid) => Ok(CompiledWebhook { inner: valid.webhook, configuration: Default::default() }),
             Err(problems) => Err(JsError::new(&to_json(&problems))),
         }
     }
@@ -168,11 +171,19 @@ impl CompiledWebhook {
             .zip(headers)
             .filter_map(|(name, value)| Some((name.to_string(), value?)))
             .collect();
-        let configuration: BTreeMap<String, String> = match action_configuration_json {
-            Some(text) => serde_json::from_str(&text).map_err(|e| {
-                JsError::new(&format!("actionConfiguration must be an object of strings: {e}"))
-            })?,
-            None => BTreeMap::new(),
+        let mut cached = self.configuration.borrow_mut();
+        let empty = BTreeMap::new();
+        let configuration: &BTreeMap<String, String> = match action_configuration_json {
+            Some(text) => {
+                if cached.as_ref().is_none_or(|(last, _)| *last != text) {
+                    let read = serde_json::from_str(&text).map_err(|e| {
+                        JsError::new(&format!("actionConfiguration must be an object of strings: {e}"))
+                    })?;
+                    *cached = Some((text, read));
+                }
+                &cached.as_ref().expect("just set").1
+            }
+            None => &empty,
         };
         let macs = PrecomputedMacs { sha256, sha1 };
         let has_macs = macs.sha256.is_some() || macs.sha1.is_some();
@@ -184,7 +195,7 @@ impl CompiledWebhook {
             macs: has_macs.then_some(&macs),
             previous_secret: previous.as_ref().map(|secret| PreviousSecret { secret, macs: None }),
         };
-        Ok(to_json(&DecisionWire(&evaluate_delivery_with_plan(&self.inner, plan, &delivery, &configuration))))
+        Ok(to_json(&DecisionWire(&evaluate_delivery_with_plan(&self.inner, plan, &delivery, configuration))))
     }
 }
 

@@ -39,7 +39,7 @@ const HCL = `resource "aws_codepipeline_webhook" "w" {
   target_action   = "a"
   target_pipeline = "p"
   filter {
-    json_path    = "$.ref["
+    json_path    = "$.ref[0"
     match_equals = "x"
   }
 }

@@ -109,7 +109,7 @@ impl CompiledVariables {
         for (name, path) in &self.variables {
             let nodes = path.select(doc);
             let value = if path.is_definite() {
-                match nodes.first() {
+                match nodes.first().map(|v| v.as_ref()) {
                     None | Some(Value::Null) => continue,
                     Some(v) => text_of(name, v)?,
                 }

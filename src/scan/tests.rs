@@ -1,5 +1,5 @@
 //! The scan must select what the full document selects, and refuse exactly what serde_json
-//! refuses: on every GitHub fixture, on the JSONPath compliance suite, and on malformed bodies.
+//! refuses: on every GitHub fixture, on the Jayway corpus, and on malformed bodies.
 
 use super::*;
 use crate::filter::compile_path;
@@ -84,26 +84,29 @@ fn scan_selects_like_the_full_document_on_every_fixture_path() {
 }
 
 #[test]
-fn scan_selects_like_the_full_document_on_the_compliance_suite() {
-    let path = format!("{}/../shared/fixtures/jsonpath-cts/cts.json", env!("CARGO_MANIFEST_DIR"));
-    let cts: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+fn scan_selects_like_the_full_document_on_the_jayway_corpus() {
+    let path = format!("{}/tests/jayway/corpus.json", env!("CARGO_MANIFEST_DIR"));
+    let corpus: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let mut checked = 0;
-    for case in cts["tests"].as_array().unwrap() {
-        let Some(selector) = case["selector"].as_str() else { continue };
-        let Ok(compiled) = compile_path(selector) else { continue };
-        let Some(steps) = compiled.definite_steps() else { continue };
-        let mut plan = ScanPlan::new();
-        if !plan.add(&steps) {
-            continue; // `$` itself, negative indexes: decided on the full document
+    for group in corpus["groups"].as_array().unwrap() {
+        let docs: Vec<&Value> = group["docs"].as_array().unwrap().iter().filter_map(|d| corpus["docs"].get(d.as_str()?)).collect();
+        for selector in group["paths"].as_array().unwrap().iter().filter_map(Value::as_str) {
+            let Ok(compiled) = compile_path(selector) else { continue };
+            let Some(steps) = compiled.definite_steps() else { continue };
+            let mut plan = ScanPlan::new();
+            if !plan.add(&steps) {
+                continue; // `$` itself, negative indexes: decided on the full document
+            }
+            for doc in &docs {
+                for text in [serde_json::to_string(doc).unwrap(), serde_json::to_string_pretty(doc).unwrap()] {
+                    let pruned = plan.scan(text.as_bytes()).unwrap();
+                    assert_eq!(compiled.select(&pruned), compiled.select(doc), "{selector}");
+                }
+                checked += 1;
+            }
         }
-        let doc = &case["document"];
-        for text in [serde_json::to_string(doc).unwrap(), serde_json::to_string_pretty(doc).unwrap()] {
-            let pruned = plan.scan(text.as_bytes()).unwrap();
-            assert_eq!(compiled.select(&pruned), compiled.select(doc), "{}: {selector}", case["name"]);
-        }
-        checked += 1;
     }
-    assert!(checked > 50, "only {checked} definite CTS cases");
+    assert!(checked > 200, "only {checked} definite corpus cases");
 }
 
 fn refuses_like_serde(plan: &ScanPlan, bytes: &[u8]) {

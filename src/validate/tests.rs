@@ -156,10 +156,22 @@ fn validate_json_path_length_and_presence() {
 
 #[test]
 fn validate_json_path_that_does_not_parse_is_filter_pattern_exception() {
-    for bad in ["$.ref[", "ref", "$[?(@.a==]", "$..", "$.a.."] {
+    for bad in ["$.ref[0", "$ref", "$[?(@.a==]", "$..", "$.a..", "$.a b"] {
         let problems = problems_after(|v| v["webhook"]["filters"][0]["jsonPath"] = json!(bad));
         let message = assert_single(&problems, "InvalidWebhookFilterPatternException", "webhook.filters[0].jsonPath");
         assert!(message.contains(bad), "{message}");
+    }
+}
+
+#[test]
+fn validate_json_path_problem_carries_its_column() {
+    let problems = problems_after(|v| v["webhook"]["filters"][0]["jsonPath"] = json!("$.commits[?(@.id foo 1)]"));
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].column, Some(18));
+    assert!(problems[0].message.contains("at column 18: 'foo' is not a filter operator"), "{}", problems[0].message);
+    // Paths Jayway reads leniently are valid: no `$`, names with '-', trailing spaces.
+    for ok in ["ref", ".ref", "$.head_commit.author.user-name", "$.ref ", "$.commits.length()"] {
+        assert!(problems_after(|v| v["webhook"]["filters"][0]["jsonPath"] = json!(ok)).is_empty(), "{ok}");
     }
 }
 
