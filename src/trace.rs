@@ -75,7 +75,8 @@ pub fn shown_value(value: &Value, cap: usize) -> Value {
 /// A string shown in at most `cap` bytes of JSON: `None` when it fits whole, else its first
 /// characters and the marker. For `expected` values and the revision as well as selections.
 pub fn shown_text(s: &str, cap: usize) -> Option<String> {
-    if s.len() + 2 <= cap && escaped_len(s) + 2 <= cap {
+    // No character takes more than 6 bytes escaped: most strings fit without counting.
+    if s.len() * 6 + 2 <= cap || (s.len() + 2 <= cap && escaped_len(s) + 2 <= cap) {
         return None;
     }
     let marker = format!("{CUT}{} bytes]", s.len());
@@ -104,8 +105,16 @@ fn escaped_char_len(c: char) -> usize {
     }
 }
 
+/// Bytes of `s` inside a JSON string, counted by bytes: a non-ASCII character's UTF-8 bytes are
+/// written as they are, so only ASCII bytes can take more than themselves.
 fn escaped_len(s: &str) -> usize {
-    s.chars().map(escaped_char_len).sum()
+    s.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum()
 }
 
 /// Bytes of compact JSON a shown value takes (shown values are small).
@@ -173,6 +182,14 @@ mod tests {
 
     fn len(v: &Value) -> usize {
         serde_json::to_string(v).unwrap().len()
+    }
+
+    #[test]
+    fn escaped_len_is_the_length_serde_json_writes() {
+        for s in ["", "plain", "q\"b\\n\nr\rt\tb\u{8}f\u{c}", "\u{1}\u{1f}\u{7f}", "é€😀 mixed \u{0}"] {
+            assert_eq!(escaped_len(s) + 2, serde_json::to_string(s).unwrap().len(), "{s:?}");
+            assert_eq!(escaped_len(s), s.chars().map(escaped_char_len).sum::<usize>(), "{s:?}");
+        }
     }
 
     #[test]
