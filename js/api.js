@@ -87,6 +87,9 @@ export function createApi(wasm, hostHmac) {
   // Definitions passed to evaluateDelivery as plain data, compiled once and keyed by their JSON
   // text (so a definition edited in place is recompiled, never served stale).
   const compiled = new Map();
+  // The key of the entry used last: Map order is the LRU order, and a receiver that serves one
+  // webhook would otherwise move the same entry to the end on every call.
+  let newest;
   // The same entries by definition object, with the JSON data the object had: a repeat call with
   // an unchanged object is recognised by comparing it with that snapshot, which is cheaper than
   // serialising it again. Any difference (or anything that is not plain JSON data) falls back to
@@ -107,6 +110,7 @@ export function createApi(wasm, hostHmac) {
     } else {
       entry = compileText(text, definition);
       compiled.set(text, entry);
+      newest = text;
       if (compiled.size > CACHE_LIMIT) {
         const [oldestKey, oldest] = compiled.entries().next().value;
         compiled.delete(oldestKey);
@@ -116,7 +120,7 @@ export function createApi(wasm, hostHmac) {
     if (definition !== null && typeof definition === "object") {
       // The snapshot is taken the second time an object comes unchanged, so a caller that builds
       // a new object for every call does not pay for one.
-      const snapshot = seen?.text === text ? (seen.snapshot ?? JSON.parse(text)) : undefined;
+      const snapshot = seen?.text === text ? (seen.snapshot ?? jsonSnapshot(JSON.parse(text))) : undefined;
       byObject.set(definition, { text, entry, snapshot });
     }
     return entry;
@@ -124,8 +128,10 @@ export function createApi(wasm, hostHmac) {
 
   // Map order is the LRU order: re-insert to make an entry the newest.
   function touch(text, entry) {
+    if (text === newest) return;
     compiled.delete(text);
     compiled.set(text, entry);
+    newest = text;
   }
 
   const check = (text, pipelineText) => JSON.parse(wasm.validateText(text, pipelineText));
@@ -192,26 +198,44 @@ function readWebhooks(input) {
   };
 }
 
+// JSON data (as JSON.parse gives it) laid out for `sameJsonData`: an object as its keys and its
+// members' snapshots, an array as its elements' snapshots, anything else as it is.
+function jsonSnapshot(data) {
+  if (data === null || typeof data !== "object") return data;
+  if (Array.isArray(data)) return { keys: undefined, items: data.map(jsonSnapshot) };
+  const keys = Object.keys(data);
+  return { keys, items: keys.map((k) => jsonSnapshot(data[k])) };
+}
+
 // True when `value` is plain JSON data (plain objects, arrays, strings, finite numbers, booleans,
-// null) equal to `snapshot`, keys in the same order: then JSON.stringify(value) is the text the
-// snapshot was parsed from. False for anything else, including what JSON.stringify would convert.
+// null) equal to the data `snapshot` was taken of (jsonSnapshot), keys in the same order: then
+// JSON.stringify(value) is the text that data was parsed from. False for anything else, including
+// what JSON.stringify would convert.
 function sameJsonData(value, snapshot) {
-  if (value === snapshot) return typeof value !== "number" || Number.isFinite(value);
-  if (typeof value !== "object" || value === null || typeof snapshot !== "object" || snapshot === null) return false;
-  if (Array.isArray(value)) {
-    if (!Array.isArray(snapshot) || value.length !== snapshot.length) return false;
-    for (let i = 0; i < value.length; i++) if (!sameJsonData(value[i], snapshot[i])) return false;
+  // for…in (which allocates nothing, unlike Object.keys) lists inherited enumerable members too,
+  // which JSON.stringify leaves out: only where Object.prototype has none does it list the same.
+  for (const _ in Object.prototype) return false;
+  return sameAsSnapshot(value, snapshot);
+}
+
+function sameAsSnapshot(value, snapshot) {
+  // A snapshot's numbers are finite (JSON has no others), so NaN and the infinities never match.
+  if (snapshot === null || typeof snapshot !== "object") return value === snapshot;
+  if (typeof value !== "object" || value === null) return false;
+  const { keys, items } = snapshot;
+  if (keys === undefined) {
+    if (!Array.isArray(value) || value.length !== items.length) return false;
+    for (let i = 0; i < items.length; i++) if (!sameAsSnapshot(value[i], items[i])) return false;
     return true;
   }
   const proto = Object.getPrototypeOf(value);
-  if ((proto !== Object.prototype && proto !== null) || Array.isArray(snapshot) || "toJSON" in value) return false;
-  const keys = Object.keys(value);
-  const snapKeys = Object.keys(snapshot);
-  if (keys.length !== snapKeys.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    if (keys[i] !== snapKeys[i] || !sameJsonData(value[keys[i]], snapshot[keys[i]])) return false;
+  if ((proto !== Object.prototype && proto !== null) || "toJSON" in value) return false;
+  let i = 0;
+  for (const key in value) {
+    if (key !== keys[i] || !sameAsSnapshot(value[key], items[i])) return false;
+    i++;
   }
-  return true;
+  return i === keys.length;
 }
 
 // Accepts a WebhookDefinition, a PutWebhook input or a ListWebhookItem.
@@ -243,7 +267,7 @@ function parseProblems(error) {
 // names' lengths (a cheap first test), and the slots of the two signature headers.
 function headerSlots(names) {
   const slots = new Map(names.map((name, i) => [name, i]));
-  slots.count = names.length;
+  slots.none = names.map(() => undefined);
   slots.lengths = new Set(names.map((name) => name.length));
   slots.sha256 = slots.get(SIGNATURE_HEADERS.sha256);
   slots.sha1 = slots.get(SIGNATURE_HEADERS.sha1);
@@ -253,21 +277,28 @@ function headerSlots(names) {
 // The values of the headers the core reads, in `slots` order (undefined where not sent). Names
 // are matched case-insensitively; when a name comes twice, the first value counts.
 function readHeaders(headers, slots) {
-  const values = new Array(slots.count).fill(undefined);
+  const values = slots.none.slice();
   if (headers == null) return values;
-  const entries =
-    typeof headers.entries === "function" && !Array.isArray(headers) ? headers.entries()
-    : Array.isArray(headers) ? headers
-    : Object.entries(headers);
-  for (const [name, value] of entries) {
-    if (value === undefined || value === null) continue;
-    const key = String(name);
-    if (!slots.lengths.has(key.length)) continue; // cheaper than lower-casing every header
-    const slot = slots.get(key.toLowerCase());
-    if (slot === undefined || values[slot] !== undefined) continue;
-    values[slot] = Array.isArray(value) ? value.join(", ") : String(value);
+  if (typeof headers.entries === "function" || Array.isArray(headers)) {
+    for (const [name, value] of Array.isArray(headers) ? headers : headers.entries()) readHeader(values, slots, String(name), value);
+  } else {
+    // A plain object, the common case: its own enumerable members, as Object.entries lists them,
+    // without building the list.
+    for (const name in headers) {
+      if (slots.lengths.has(name.length) && Object.prototype.hasOwnProperty.call(headers, name)) {
+        readHeader(values, slots, name, headers[name]);
+      }
+    }
   }
   return values;
+}
+
+function readHeader(values, slots, name, value) {
+  if (value === undefined || value === null) return;
+  if (!slots.lengths.has(name.length)) return; // cheaper than lower-casing every header
+  const slot = slots.get(name.toLowerCase());
+  if (slot === undefined || values[slot] !== undefined) return;
+  values[slot] = Array.isArray(value) ? value.join(", ") : String(value);
 }
 
 // The core's decision, sent as one flat JSON array (DecisionWire in src/wasm.rs), as the
@@ -322,6 +353,6 @@ function configurationText(config) {
   const out = {};
   for (const [k, v] of Object.entries(config)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
   const text = JSON.stringify(out);
-  lastConfig = { config, out, text };
+  lastConfig = { config, out: jsonSnapshot(out), text };
   return text;
 }

@@ -86,6 +86,44 @@ describe("evaluateDelivery's definition cache", () => {
     assertDecision(evaluateDelivery(withGetter, delivery), "accepted");
   });
 
+  test("members_an_altered_object_prototype_lends_are_not_the_definitions_nor_the_headers", () => {
+    // JSON.stringify and Object.entries read own members only; an enumerable member of
+    // Object.prototype (a polluted prototype) must not stand in for one a definition lost.
+    // Only the rule inherits from Object.prototype here (the other objects have none), so the rule
+    // is the one place a lent member could hide.
+    const bare = (o) => Object.assign(Object.create(null), o);
+    const def = bare({ ...openDefinition([{ jsonPath: "$.ref", matchEquals: "refs/heads/other" }]), authenticationConfiguration: bare({}) });
+    const delivery = { headers: { "content-type": "application/json" }, body: PUSH };
+    for (let i = 0; i < 3; i++) assertDecision(evaluateDelivery(def, delivery), "filtered");
+    try {
+      Object.prototype.matchEquals = "refs/heads/other";
+      delete def.filters[0].matchEquals;
+      // Without matchEquals the rule passes on any value: the definition's own data decides.
+      assertDecision(evaluateDelivery(def, delivery), "accepted");
+      assertDecision(evaluateDelivery(def, delivery), "accepted");
+    } finally {
+      delete Object.prototype.matchEquals;
+    }
+    // Nor does a signature header lent by the prototype sign a delivery.
+    const signed = hmacDefinition();
+    try {
+      Object.prototype["x-hub-signature-256"] = hmac256(SECRET, PUSH);
+      assertDecision(evaluateDelivery(signed, { headers: {}, body: PUSH }), "unauthorized");
+      assertDecision(compileWebhook(signed).evaluateDelivery({ headers: { "x-github-event": "push" }, body: PUSH }), "unauthorized");
+    } finally {
+      delete Object.prototype["x-hub-signature-256"];
+    }
+    assertDecision(evaluateDelivery(signed, { headers: { "x-hub-signature-256": hmac256(SECRET, PUSH) }, body: PUSH }), "accepted");
+  });
+
+  test("a_non_enumerable_toJSON_decides_what_the_definition_says", () => {
+    const def = openDefinition([{ jsonPath: "$.ref", matchEquals: "refs/heads/main" }]);
+    const delivery = { headers: {}, body: PUSH };
+    for (let i = 0; i < 3; i++) assertDecision(evaluateDelivery(def, delivery), "accepted");
+    Object.defineProperty(def.filters[0], "toJSON", { enumerable: false, value: () => ({ jsonPath: "$.ref", matchEquals: "refs/heads/x" }) });
+    assertDecision(evaluateDelivery(def, delivery), "filtered");
+  });
+
   test("a_definition_evicted_by_many_others_is_compiled_again", () => {
     const first = openDefinition([{ jsonPath: "$.ref", matchEquals: "refs/heads/main" }]);
     const delivery = { headers: {}, body: PUSH };
