@@ -1,13 +1,14 @@
 //! A delivery in, a [`Decision`] (with its trace) out: SPEC §2 steps 2–4.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::{header, AuthFailure, MatchedSecret, PrecomputedMacs, PreviousSecret};
-use crate::filter::{json_text, FilterTrace, Tested};
-use crate::scan::ScanPlan;
+use crate::filter::{json_text, CompiledFilter, FilterTrace, Tested};
+use crate::scan::{NotJson, ScanPlan};
 use crate::validate::ValidWebhook;
 
 /// Every request header a decision reads, lower-case. A host may pass only these in
@@ -179,7 +180,7 @@ fn decide_payload(
     action_configuration: &BTreeMap<String, String>,
     traces: Traces,
 ) -> Decision {
-    let payload = match parse_payload(plan, delivery.headers, delivery.body) {
+    let payload = match read_payload(plan, delivery.headers, delivery.body, Payload::scanned, Payload::Document) {
         Ok(p) => p,
         Err((status, why)) => return Decision { status, ..Decision::refused(Outcome::Malformed, why) },
     };
@@ -196,7 +197,8 @@ fn decide_payload(
     } else {
         action_configuration
     };
-    let tested: Vec<Tested<'_>> = webhook.filters().iter().map(|f| f.test(&payload, action_configuration)).collect();
+    let tested: Vec<Tested<'_>> =
+        webhook.filters().iter().enumerate().map(|(i, f)| f.tested(payload.select(i, f), action_configuration)).collect();
     let failed = tested.iter().position(|t| !t.passed);
     let filters: Vec<FilterTrace> = match (failed, traces) {
         (None, Traces::WhenFiltered) => Vec::new(),
@@ -212,7 +214,8 @@ fn decide_payload(
                 n => format!("accepted: all {n} filter rules passed"),
             },
             // Shown like a selected value: the payload may name a revision of any size.
-            revision: revision_in(&payload)
+            revision: payload
+                .revision()
                 .map(|r| crate::trace::shown_text(r, crate::trace::MAX_VALUE_BYTES).unwrap_or_else(|| r.to_string())),
             filters,
             matched_secret: None,
@@ -236,17 +239,77 @@ pub(crate) fn parse_payload(
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<Value, (u16, String)> {
+    read_payload(plan, headers, body, ScanPlan::scan, |doc| doc)
+}
+
+/// A delivery's JSON as its rules read it.
+enum Payload {
+    /// The whole document (a rule with an indefinite path, or no plan).
+    Document(Value),
+    /// What the single-pass scan found: per filter, the value its definite path selects; and
+    /// the source revision.
+    Scanned { selected: Vec<Option<Value>>, revision: Option<String> },
+}
+
+impl Payload {
+    /// The values a plan's paths select in `bytes`, which the scan validated whole.
+    fn scanned(plan: &ScanPlan, bytes: &[u8]) -> Result<Payload, NotJson> {
+        let spans = plan.scan_spans(bytes)?;
+        let selected = plan.filter_slots().iter().map(|&slot| spans[slot].map(|s| s.value(bytes)).transpose()).collect::<Result<_, _>>()?;
+        // As `revision_in` reads the document: the first of the paths whose value is a string.
+        let mut revision = None;
+        for &slot in plan.revision_slots() {
+            if let Some(span) = spans[slot].filter(|s| bytes[s.start] == b'"') {
+                revision = match span.text(bytes) {
+                    Some(text) => Some(text.to_owned()),
+                    None => Some(serde_json::from_slice(&bytes[span.start..span.end]).map_err(|_| NotJson)?),
+                };
+                break;
+            }
+        }
+        Ok(Payload::Scanned { selected, revision: revision.filter(|r: &String| !r.is_empty()) })
+    }
+
+    /// What filter `index` (`filter`) selects.
+    fn select<'a>(&'a self, index: usize, filter: &CompiledFilter) -> Vec<Cow<'a, Value>> {
+        match self {
+            Payload::Document(doc) => filter.path.select(doc),
+            Payload::Scanned { selected, .. } => selected[index].as_ref().map(Cow::Borrowed).into_iter().collect(),
+        }
+    }
+
+    fn revision(&self) -> Option<&str> {
+        match self {
+            Payload::Document(doc) => revision_in(doc),
+            Payload::Scanned { revision, .. } => revision.as_deref(),
+        }
+    }
+}
+
+/// The delivery's JSON (see [`parse_payload`]): `scanned` reads it with the plan, `whole` takes
+/// the document serde_json parsed where there is no plan or the scan refused the body.
+fn read_payload<T>(
+    plan: Option<&ScanPlan>,
+    headers: &[(String, String)],
+    body: &[u8],
+    scanned: impl Fn(&ScanPlan, &[u8]) -> Result<T, NotJson>,
+    whole: impl FnOnce(Value) -> T,
+) -> Result<T, (u16, String)> {
     let is_form = header(headers, CONTENT_TYPE).is_some_and(|ct| {
         ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
     });
+    let read = |bytes: &[u8], what: &str| match plan.map(|p| scanned(p, bytes)) {
+        Some(Ok(payload)) => Ok(payload),
+        _ => parse_json(bytes, what).map(whole),
+    };
     if is_form {
         let payload = form_urlencoded::parse(body)
             .find(|(k, _)| k == "payload")
             .map(|(_, v)| v.into_owned())
             .ok_or((400, "the form-encoded body has no 'payload' field".to_string()))?;
-        parse_json(plan, payload.as_bytes(), "the 'payload' form field")
+        read(payload.as_bytes(), "the 'payload' form field")
     } else {
-        parse_json(plan, body, "the body")
+        read(body, "the body")
     }
 }
 
@@ -255,12 +318,9 @@ pub(crate) fn parse_payload(
 /// 128 MB. GitHub's payloads hold thousands; 25 MB of `[0,0,0,…]` would hold 12 million.
 pub const MAX_DOCUMENT_VALUES: usize = 1_000_000;
 
-/// The scan's pruned document when the plan serves the rules, else the whole document, refused
-/// (413) rather than built when it would hold more than [`MAX_DOCUMENT_VALUES`].
-fn parse_json(plan: Option<&ScanPlan>, bytes: &[u8], what: &str) -> Result<Value, (u16, String)> {
-    if let Some(Ok(doc)) = plan.map(|p| p.scan(bytes)) {
-        return Ok(doc);
-    }
+/// The whole document, refused (413) rather than built when it would hold more than
+/// [`MAX_DOCUMENT_VALUES`].
+fn parse_json(bytes: &[u8], what: &str) -> Result<Value, (u16, String)> {
     let values = values_at_most(bytes);
     if values > MAX_DOCUMENT_VALUES {
         return Err((

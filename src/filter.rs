@@ -175,8 +175,13 @@ impl CompiledFilter {
     /// Runs the rule without building its trace: what a caller that may not need the trace
     /// gets first ([`Tested::trace`] builds it).
     pub fn test<'a>(&'a self, doc: &'a Value, configuration: &BTreeMap<String, String>) -> Tested<'a> {
+        self.tested(self.path.select(doc), configuration)
+    }
+
+    /// [`Self::test`] on what the rule's path selected, however it was read (the single-pass
+    /// scan reads a definite path's value without a document).
+    pub fn tested<'a>(&'a self, nodes: Vec<Cow<'a, Value>>, configuration: &BTreeMap<String, String>) -> Tested<'a> {
         let expected = self.rule.match_equals.as_deref().map(|m| substitute(m, configuration));
-        let nodes: Vec<Cow<'a, Value>> = self.path.select(doc);
         let passed = match &expected {
             Some(e) => nodes.iter().any(|v| text_equals(v, e)),
             None => nodes.iter().any(|v| !v.is_null()),

@@ -2,11 +2,14 @@
 //! revision) need, taken from the body's bytes without building the whole JSON document.
 //!
 //! A [`ScanPlan`] is a small trie of the definite paths (`$.ref`, `$.repository.full_name`,
-//! `$.commits[0].id`) compiled once per definition. [`ScanPlan::scan`] walks the body once and
-//! returns a *pruned* document: the members and elements on the plan's paths, with each path's
-//! final value copied whole. Every definite path of the plan selects the same value from the
-//! pruned document as from the full one, so the filters and [`crate::source_revision`] run on it
-//! unchanged.
+//! `$.commits[0].id`) compiled once per definition. [`ScanPlan::scan_spans`] walks the body once
+//! and notes where each path's value lies ([`Spans`]): no value is built and nothing is allocated
+//! but the list of spans, so a delivery builds only the few values its rules compare
+//! ([`ScanPlan::for_filters`] keeps which path serves which rule and the source revision).
+//! [`ScanPlan::scan`] gives the same as a *pruned* document: the members and elements on the
+//! plan's paths, each path's value whole. Every definite path of the plan selects the same value
+//! from it as from the full document; a repeated member name counts by its last value, as in
+//! serde_json's map.
 //!
 //! The scan still **validates the whole body** with exactly the rules of
 //! `serde_json::from_slice::<Value>` (UTF-8, string escapes and surrogate pairs, control
@@ -46,7 +49,10 @@ pub struct NotJson;
 
 type Res<T> = Result<T, NotJson>;
 
-#[derive(Clone, Debug, Default)]
+/// No slot: the node ends no path.
+const NO_SLOT: usize = usize::MAX;
+
+#[derive(Clone, Debug)]
 struct Node {
     /// Member names to follow, and the node each leads to.
     names: Vec<(Box<str>, usize)>,
@@ -54,14 +60,29 @@ struct Node {
     name_lengths: u64,
     /// Array indexes to follow, and the node each leads to.
     indexes: Vec<(usize, usize)>,
-    /// A path ends here: the value is copied whole.
-    leaf: bool,
+    /// A path ends here: the value's span goes to this slot of [`Spans`] ([`NO_SLOT`] if none).
+    slot: usize,
+    /// The slots of the paths through this node (its own included): cleared when a repeated
+    /// member name brings the node's value again.
+    below: Vec<usize>,
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node { names: Vec::new(), name_lengths: 0, indexes: Vec::new(), slot: NO_SLOT, below: Vec::new() }
+    }
 }
 
 /// The definite paths one definition needs, as a trie. Built once per definition.
 #[derive(Clone, Debug)]
 pub struct ScanPlan {
     nodes: Vec<Node>,
+    /// How many paths end in a node (the length of [`Spans`]).
+    slots: usize,
+    /// Per filter, the slot of its path ([`Self::for_filters`]; empty otherwise).
+    filters: Vec<usize>,
+    /// Per [`REVISION_PATHS`] entry, its slot ([`Self::for_filters`]; empty otherwise).
+    revision: Vec<usize>,
 }
 
 impl Default for ScanPlan {
@@ -80,24 +101,58 @@ pub(crate) const REVISION_PATHS: [&[&str]; 6] = [
     &["ref"],
 ];
 
+/// Where one selected value lies in the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    /// A string without escapes: its text is the bytes between the quotes.
+    plain: bool,
+}
+
+impl Span {
+    /// The value (validated by the scan, so serde_json reads it as the full parse would).
+    pub fn value(&self, bytes: &[u8]) -> Res<Value> {
+        match self.text(bytes) {
+            Some(text) => Ok(Value::String(text.to_owned())),
+            None => serde_json::from_slice(&bytes[self.start..self.end]).map_err(|_| NotJson),
+        }
+    }
+
+    /// The text of a string without escapes; None for any other value.
+    pub fn text<'b>(&self, bytes: &'b [u8]) -> Option<&'b str> {
+        // skip_string checked its UTF-8, so this check only repeats it, cheaply; it never fails.
+        self.plain.then(|| std::str::from_utf8(&bytes[self.start + 1..self.end - 1]).ok()).flatten()
+    }
+}
+
+/// Per slot of a [`ScanPlan`], the span of the value its path selects, if the body has one.
+pub type Spans = Vec<Option<Span>>;
+
 impl ScanPlan {
     pub fn new() -> Self {
-        ScanPlan { nodes: vec![Node::default()] }
+        ScanPlan { nodes: vec![Node::default()], slots: 0, filters: Vec::new(), revision: Vec::new() }
     }
 
     /// Adds a definite path. False (and the plan unchanged) when the scan cannot serve it: the
     /// root itself (`$`) or a negative index, which needs the array's length.
     pub fn add(&mut self, steps: &[Step<'_>]) -> bool {
+        self.add_path(steps).is_some()
+    }
+
+    /// [`Self::add`], giving the path's slot.
+    fn add_path(&mut self, steps: &[Step<'_>]) -> Option<usize> {
         if steps.is_empty() || steps.iter().any(|s| matches!(s, Step::Index(i) if *i < 0)) {
-            return false;
+            return None;
         }
-        let mut at = 0;
+        let mut path = vec![0];
         for step in steps {
+            let at = *path.last().expect("the root");
             let next = match step {
                 Step::Name(name) => self.nodes[at].names.iter().find(|(n, _)| &**n == *name).map(|(_, i)| *i),
                 Step::Index(i) => self.nodes[at].indexes.iter().find(|(n, _)| *n as i64 == *i).map(|(_, i)| *i),
             };
-            at = match next {
+            path.push(match next {
                 Some(i) => i,
                 None => {
                     let id = self.nodes.len();
@@ -111,10 +166,18 @@ impl ScanPlan {
                     }
                     id
                 }
-            };
+            });
         }
-        self.nodes[at].leaf = true;
-        true
+        let end = *path.last().expect("one step at least");
+        if self.nodes[end].slot == NO_SLOT {
+            let slot = self.slots;
+            self.slots += 1;
+            self.nodes[end].slot = slot;
+            for &node in &path {
+                self.nodes[node].below.push(slot);
+            }
+        }
+        Some(self.nodes[end].slot)
     }
 
     /// The plan for a validated definition: every filter's path and the revision pointers.
@@ -124,28 +187,73 @@ impl ScanPlan {
         let mut plan = ScanPlan::new();
         for filter in filters {
             let steps = filter.path.definite_steps()?;
-            if !plan.add(&steps) {
-                return None;
-            }
+            let slot = plan.add_path(&steps)?;
+            plan.filters.push(slot);
         }
         for path in REVISION_PATHS {
             let steps: Vec<Step<'_>> = path.iter().map(|n| Step::Name(n)).collect();
-            plan.add(&steps);
+            let slot = plan.add_path(&steps).expect("names only");
+            plan.revision.push(slot);
         }
         Some(plan)
     }
 
+    /// The slot of each filter's path, in the definition's order ([`Self::for_filters`]).
+    pub fn filter_slots(&self) -> &[usize] {
+        &self.filters
+    }
+
+    /// The slots of [`REVISION_PATHS`], in order ([`Self::for_filters`]).
+    pub(crate) fn revision_slots(&self) -> &[usize] {
+        &self.revision
+    }
+
     /// Validates `bytes` as one JSON value and returns the pruned document (see the module docs).
-    #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
     pub fn scan(&self, bytes: &[u8]) -> Result<Value, NotJson> {
-        let mut s = Scanner { sp: Specials::new(bytes), pos: 0, plan: self };
+        let spans = self.scan_spans(bytes)?;
+        Ok(self.document(0, &spans, bytes)?.unwrap_or(Value::Null))
+    }
+
+    /// Validates `bytes` as one JSON value and returns where each path's value lies.
+    #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
+    pub fn scan_spans(&self, bytes: &[u8]) -> Result<Spans, NotJson> {
+        let mut s = Scanner { sp: Specials::new(bytes), pos: 0, plan: self, spans: vec![None; self.slots] };
         s.ws();
-        let v = s.value(Some(0), 0)?;
+        s.value(0, 0)?;
         s.ws();
         if s.pos != bytes.len() {
             return Err(NotJson);
         }
-        Ok(v.unwrap_or(Value::Null))
+        Ok(s.spans)
+    }
+
+    /// The pruned document below `node`: its value whole where a path ends, else the members or
+    /// elements the plan follows (None where the body has none of them).
+    fn document(&self, node: usize, spans: &Spans, bytes: &[u8]) -> Res<Option<Value>> {
+        let n = &self.nodes[node];
+        if n.slot != NO_SLOT {
+            return spans[n.slot].map(|span| span.value(bytes)).transpose();
+        }
+        let mut members = Map::new();
+        for (name, child) in &n.names {
+            if let Some(v) = self.document(*child, spans, bytes)? {
+                members.insert(name.to_string(), v);
+            }
+        }
+        if !members.is_empty() {
+            return Ok(Some(Value::Object(members)));
+        }
+        let mut elements = Vec::new();
+        for &(index, child) in &n.indexes {
+            if let Some(v) = self.document(child, spans, bytes)? {
+                // Fillers keep an element at its index; no path selects them.
+                if elements.len() <= index {
+                    elements.resize(index + 1, Value::Null);
+                }
+                elements[index] = v;
+            }
+        }
+        Ok((!elements.is_empty()).then_some(Value::Array(elements)))
     }
 }
 
@@ -154,11 +262,12 @@ struct Scanner<'b, 'p> {
     sp: Specials<'b>,
     pos: usize,
     plan: &'p ScanPlan,
+    spans: Spans,
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
 
-impl<'b> Scanner<'b, '_> {
+impl<'b, 'p> Scanner<'b, 'p> {
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.sp.b.get(self.pos).copied()
@@ -169,128 +278,102 @@ impl<'b> Scanner<'b, '_> {
         self.pos = ws(self.sp.b, self.pos);
     }
 
-    /// One value at `pos`. With a plan node: the pruned value (Some); without: skipped (None).
+    /// One value at `pos`, on the plan's `node`: its span noted where a path ends, the members
+    /// and elements the plan follows walked, everything else validated and skipped.
     #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
-    fn value(&mut self, node: Option<usize>, depth: usize) -> Res<Option<Value>> {
-        let Some(id) = node else {
-            self.skip_value(depth)?;
-            return Ok(None);
-        };
-        let n = &self.plan.nodes[id];
-        if n.leaf {
-            let start = self.pos;
-            if self.peek() == Some(b'"') {
+    fn value(&mut self, node: usize, depth: usize) -> Res<()> {
+        let plan: &'p ScanPlan = self.plan;
+        let n = &plan.nodes[node];
+        let start = self.pos;
+        let mut plain = false;
+        match self.peek() {
+            Some(b'{') if !n.names.is_empty() => self.object(n, depth + 1)?,
+            Some(b'[') if !n.indexes.is_empty() => self.array(n, depth + 1)?,
+            Some(b'"') => {
                 let (end, escaped) = skip_string(&mut self.sp, start)?;
                 self.pos = end;
-                if !escaped {
-                    // Nothing to unescape: the text itself (skip_string checked its UTF-8, so
-                    // this check only repeats it, cheaply; it never fails).
-                    let text = std::str::from_utf8(&self.sp.b[start + 1..end - 1]).map_err(|_| NotJson)?;
-                    return Ok(Some(Value::String(text.to_owned())));
-                }
-            } else {
-                self.skip_value(depth)?;
+                plain = !escaped;
             }
-            // Validated above; serde_json builds the value exactly as a full parse would.
-            return serde_json::from_slice(&self.sp.b[start..self.pos]).map(Some).map_err(|_| NotJson);
+            _ => self.pos = skip(&mut self.sp, start, depth)?,
         }
-        match self.peek() {
-            Some(b'{') if !n.names.is_empty() => self.object(id, depth + 1).map(Some),
-            Some(b'[') if !n.indexes.is_empty() => self.array(id, depth + 1).map(Some),
-            // Nothing of the plan lies inside: a placeholder no path selects.
-            _ => {
-                self.skip_value(depth)?;
-                Ok(Some(Value::Null))
-            }
+        if n.slot != NO_SLOT {
+            self.spans[n.slot] = Some(Span { start, end: self.pos, plain });
         }
+        Ok(())
+    }
+
+    /// Enters the member or element that leads to `node`: what an earlier value of a repeated
+    /// member name gave its paths is forgotten, as serde_json's map replaces it.
+    #[inline(always)]
+    fn enter(&mut self, node: usize, depth: usize) -> Res<()> {
+        for &slot in &self.plan.nodes[node].below {
+            self.spans[slot] = None;
+        }
+        self.value(node, depth)
     }
 
     #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
-    fn object(&mut self, id: usize, depth: usize) -> Res<Value> {
+    fn object(&mut self, node: &'p Node, depth: usize) -> Res<()> {
         if depth > MAX_DEPTH {
             return Err(NotJson);
         }
         let b = self.sp.b;
-        // Room for every member the plan follows here, so the map never grows mid-scan.
-        let mut out = Map::with_capacity(self.plan.nodes[id].names.len());
+        // The window in a local through the member loop (most members are skipped), rather than
+        // read and written through `self` at every string.
+        let mut sp = self.sp;
         let mut pos = ws(b, self.pos + 1); // after {
         if b.get(pos) == Some(&b'}') {
             self.pos = pos + 1;
-            return Ok(Value::Object(out));
+            return Ok(());
         }
         loop {
             let start = pos;
-            let (end, escaped, value_at) = member(&mut self.sp, start)?;
-            let raw = &b[start + 1..end - 1];
-            let key: Option<(String, usize)> = if escaped {
+            let (end, escaped, value_at) = member(&mut sp, start)?;
+            let child = if escaped {
                 let key: String = serde_json::from_slice(&b[start..end]).map_err(|_| NotJson)?;
-                self.child(id, key.as_bytes()).map(|c| (key, c))
+                child(node, key.as_bytes())
             } else {
-                // Valid UTF-8 (skip_string checked every non-ASCII sequence), so from_utf8 never
-                // fails here.
-                match self.child(id, raw) {
-                    Some(c) => Some((std::str::from_utf8(raw).map_err(|_| NotJson)?.to_owned(), c)),
-                    None => None,
-                }
+                child(node, &b[start + 1..end - 1])
             };
-            pos = value_at;
-            match key {
-                // A repeated key replaces the earlier value, as serde_json's map does.
-                Some((key, child)) => {
-                    self.pos = pos;
-                    let v = self.value(Some(child), depth)?.unwrap_or(Value::Null);
-                    pos = self.pos;
-                    out.insert(key, v);
+            pos = match child {
+                Some(child) => {
+                    self.sp = sp;
+                    self.pos = value_at;
+                    self.enter(child, depth)?;
+                    sp = self.sp;
+                    self.pos
                 }
-                None => pos = skip(&mut self.sp, pos, depth)?,
-            }
+                None => skip(&mut sp, value_at, depth)?,
+            };
             pos = ws(b, pos);
             match b.get(pos) {
                 Some(b',') => pos = ws(b, pos + 1),
                 Some(b'}') => {
+                    self.sp = sp;
                     self.pos = pos + 1;
-                    return Ok(Value::Object(out));
+                    return Ok(());
                 }
                 _ => return Err(NotJson),
             }
         }
     }
 
-    #[inline(always)]
-    fn child(&self, id: usize, key: &[u8]) -> Option<usize> {
-        let node = &self.plan.nodes[id];
-        if node.name_lengths & 1 << (key.len() % 64) == 0 {
-            return None;
-        }
-        node.names.iter().find(|(n, _)| n.as_bytes() == key).map(|(_, c)| *c)
-    }
-
     #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
-    fn array(&mut self, id: usize, depth: usize) -> Res<Value> {
+    fn array(&mut self, node: &'p Node, depth: usize) -> Res<()> {
         if depth > MAX_DEPTH {
             return Err(NotJson);
         }
         self.pos += 1; // [
-        let indexes = &self.plan.nodes[id].indexes;
-        let last = indexes.iter().map(|(i, _)| *i).max().unwrap_or(0);
-        let mut out = Vec::new();
         self.ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Value::Array(out));
+            return Ok(());
         }
         let mut i = 0usize;
         loop {
-            let child = indexes.iter().find(|(n, _)| *n == i).map(|(_, c)| *c);
-            if child.is_some() {
-                let v = self.value(child, depth)?.unwrap_or(Value::Null);
-                out.push(v);
-            } else {
-                self.skip_value(depth)?;
-                if i <= last {
-                    // Keeps later elements at their index; no path selects the filler.
-                    out.push(Value::Null);
-                }
+            match node.indexes.iter().find(|(n, _)| *n == i) {
+                Some(&(_, child)) => self.enter(child, depth)?,
+                None => self.pos = skip(&mut self.sp, self.pos, depth)?,
             }
             i += 1;
             self.ws();
@@ -301,19 +384,21 @@ impl<'b> Scanner<'b, '_> {
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Value::Array(out));
+                    return Ok(());
                 }
                 _ => return Err(NotJson),
             }
         }
     }
+}
 
-    /// Validates and skips one value. `depth` counts the arrays and objects around it.
-    #[cfg_attr(all(target_arch = "wasm32", feature = "simd"), target_feature(enable = "simd128"))]
-    fn skip_value(&mut self, depth: usize) -> Res<()> {
-        self.pos = skip(&mut self.sp, self.pos, depth)?;
-        Ok(())
+/// The plan's child of `node` for a member name.
+#[inline(always)]
+fn child(node: &Node, key: &[u8]) -> Option<usize> {
+    if node.name_lengths & 1 << (key.len() % 64) == 0 {
+        return None;
     }
+    node.names.iter().find(|(n, _)| n.as_bytes() == key).map(|(_, c)| *c)
 }
 
 /// Validates and skips the value at `pos`, `depth` arrays and objects deep: the position after
