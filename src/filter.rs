@@ -169,11 +169,11 @@ impl CompiledFilter {
     /// assert_eq!(t.expected.as_deref(), Some("refs/heads/main"));
     /// ```
     pub fn evaluate(&self, doc: &Value, configuration: &BTreeMap<String, String>) -> FilterTrace {
-        self.test(doc, configuration).trace()
+        self.test(doc, configuration).into_trace()
     }
 
     /// Runs the rule without building its trace: what a caller that may not need the trace
-    /// gets first ([`Tested::trace`] builds it).
+    /// gets first ([`Tested::into_trace`] builds it).
     pub fn test<'a>(&'a self, doc: &'a Value, configuration: &BTreeMap<String, String>) -> Tested<'a> {
         self.tested(self.path.select(doc), configuration)
     }
@@ -200,13 +200,13 @@ pub struct Tested<'a> {
 
 impl Tested<'_> {
     /// The rule's trace, bounded in bytes whatever was selected ([`crate::trace`]).
-    pub fn trace(&self) -> FilterTrace {
+    pub fn into_trace(self) -> FilterTrace {
         let cap = crate::trace::MAX_VALUE_BYTES;
         FilterTrace {
             json_path: self.rule.json_path.clone(),
-            expected: self.expected.as_deref().map(|e| crate::trace::shown_text(e, cap).unwrap_or_else(|| e.to_string())),
-            selected: crate::trace::shown_values(&self.nodes.iter().map(|v| &**v).collect::<Vec<&Value>>()),
+            expected: self.expected.map(|e| crate::trace::shown_text(&e, cap).unwrap_or(e)),
             selected_count: self.nodes.len(),
+            selected: crate::trace::shown_values(self.nodes),
             passed: self.passed,
         }
     }

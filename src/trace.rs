@@ -12,6 +12,7 @@
 //! A payload's own `SecretToken` (and other secret) members are shown as `****`
 //! ([`crate::redact`]): a trace, and the reason rendered from it, is output.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -31,16 +32,16 @@ pub const CUT: &str = "…[cut: ";
 const MIN_SHOWN: usize = 64;
 
 /// The first selected values that fit the bounds, each whole or cut: as a JSON array, at
-/// most [`MAX_TRACE_BYTES`].
-pub fn shown_values(nodes: &[&Value]) -> Vec<Value> {
+/// most [`MAX_TRACE_BYTES`]. A value owned here and shown whole is moved, not copied.
+pub fn shown_values(nodes: Vec<Cow<'_, Value>>) -> Vec<Value> {
     // The brackets, then each value with its comma.
     let mut room = MAX_TRACE_BYTES - 2;
-    let mut out = Vec::new();
-    for node in nodes.iter().take(MAX_TRACE_VALUES) {
+    let mut out = Vec::with_capacity(nodes.len().min(MAX_TRACE_VALUES));
+    for node in nodes.into_iter().take(MAX_TRACE_VALUES) {
         if room < MIN_SHOWN + 1 {
             break;
         }
-        let shown = shown_value(node, (room - 1).min(MAX_VALUE_BYTES));
+        let shown = shown(node, (room - 1).min(MAX_VALUE_BYTES));
         room = room.saturating_sub(json_len(&shown) + 1);
         out.push(shown);
     }
@@ -49,27 +50,29 @@ pub fn shown_values(nodes: &[&Value]) -> Vec<Value> {
 
 /// `value` as a trace shows it in at most `cap` bytes of JSON (`cap` at least [`MIN_SHOWN`]).
 pub fn shown_value(value: &Value, cap: usize) -> Value {
-    match value {
-        Value::String(s) => match shown_text(s, cap) {
+    shown(Cow::Borrowed(value), cap)
+}
+
+fn shown(value: Cow<'_, Value>, cap: usize) -> Value {
+    if let Value::String(s) = &*value {
+        return match shown_text(s, cap) {
             Some(text) => Value::String(text),
-            None => value.clone(),
-        },
-        other => {
-            let mut w = Capped { buf: Vec::new(), cap };
-            if serde_json::to_writer(&mut w, &Redacted(other)).is_ok() {
-                // It fits: a small value, copied (and redacted) whole.
-                let mut copy = other.clone();
-                crate::redact(&mut copy);
-                return copy;
-            }
-            let marker = format!("{CUT}over {cap} bytes]");
-            let written = match std::str::from_utf8(&w.buf) {
-                Ok(s) => s,
-                Err(e) => std::str::from_utf8(&w.buf[..e.valid_up_to()]).unwrap_or_default(),
-            };
-            Value::String(prefix_within(written, cap.saturating_sub(2 + escaped_len(&marker))).to_string() + &marker)
-        }
+            None => value.into_owned(),
+        };
     }
+    let mut w = Capped { buf: Vec::new(), cap };
+    if serde_json::to_writer(&mut w, &Redacted(&value)).is_ok() {
+        // It fits: a small value, whole (and redacted).
+        let mut copy = value.into_owned();
+        crate::redact(&mut copy);
+        return copy;
+    }
+    let marker = format!("{CUT}over {cap} bytes]");
+    let written = match std::str::from_utf8(&w.buf) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&w.buf[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    Value::String(prefix_within(written, cap.saturating_sub(2 + escaped_len(&marker))).to_string() + &marker)
 }
 
 /// A string shown in at most `cap` bytes of JSON: `None` when it fits whole, else its first
@@ -233,12 +236,12 @@ mod tests {
     #[test]
     fn shown_values_keep_within_the_trace_budget() {
         let big = Value::String("y".repeat(1 << 20));
-        let nodes: Vec<&Value> = std::iter::repeat_n(&big, 1000).collect();
-        let shown = shown_values(&nodes);
+        let nodes: Vec<Cow<'_, Value>> = std::iter::repeat_n(Cow::Borrowed(&big), 1000).collect();
+        let shown = shown_values(nodes);
         assert!(len(&Value::Array(shown.clone())) <= MAX_TRACE_BYTES);
         assert!(shown.len() < MAX_TRACE_VALUES && shown.len() >= MAX_TRACE_BYTES / MAX_VALUE_BYTES);
         let small: Vec<Value> = (0..1000).map(|i| json!(i)).collect();
-        let refs: Vec<&Value> = small.iter().collect();
-        assert_eq!(shown_values(&refs).len(), MAX_TRACE_VALUES);
+        let refs: Vec<Cow<'_, Value>> = small.iter().map(Cow::Borrowed).collect();
+        assert_eq!(shown_values(refs).len(), MAX_TRACE_VALUES);
     }
 }
