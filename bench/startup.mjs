@@ -35,7 +35,8 @@ if (child === "--memory") {
   const before = exports.memory.buffer.byteLength;
   // The raw binding: body, the values of headersRead() in order, source IP, configuration, MACs.
   const args = [body, sign(body), undefined, undefined, undefined, JSON.stringify({ Branch: "master" }), undefined, undefined];
-  const [outcome, , reason] = JSON.parse(mode === "scan" ? h.evaluate(...args) : h.evaluateReference(...args));
+  const { decisionFromWire } = await import(path.join(ROOT, "dist/api.js"));
+  const { outcome, reason } = decisionFromWire(mode === "scan" ? h.evaluate(...args) : h.evaluateReference(...args));
   if (outcome !== "accepted") throw new Error(reason);
   console.log(JSON.stringify({ body: body.length, before, after: exports.memory.buffer.byteLength }));
   process.exit(0);

@@ -301,23 +301,43 @@ function readHeader(values, slots, name, value) {
   values[slot] = Array.isArray(value) ? value.join(", ") : String(value);
 }
 
-// The core's decision, sent as one flat JSON array (DecisionWire in src/wasm.rs), as the
-// Decision object: arrays parse in about half the time of the same data with member names.
-function decisionFromWire(text) {
-  const w = JSON.parse(text);
+// The core's decision as the Decision object, from its wire (`wire` in src/wasm.rs): numbers, then
+// texts, each text's length among the numbers; a text is taken with one substring.
+export function decisionFromWire(text) {
+  let p = 0;
+  const number = () => {
+    let n = 0;
+    // Digits up to the comma (any other character, or the end, stops it too).
+    for (let c; (c = text.charCodeAt(p++)) >= 0x30; ) n = n * 10 + (c - 0x30);
+    return n;
+  };
+  let at = number();
+  at += p;
+  const next = () => text.substring(at, (at += number()));
+  const status = number();
+  const flags = number();
+  const outcome = next();
+  const reason = next();
+  const revision = flags & 1 ? next() : undefined;
+  const matchedSecret = flags & 2 ? next() : undefined;
   const filters = [];
-  for (let i = 5; i < w.length; i += 5) {
+  for (let rules = number(); rules > 0; rules--) {
+    const ruleFlags = number();
+    const selectedCount = number();
+    const jsonPath = next();
+    const expected = ruleFlags & 1 ? next() : undefined;
+    const selected = [];
+    for (let shown = number(); shown > 0; shown--) selected.push(number() === 0 ? next() : JSON.parse(next()));
+    const passed = (ruleFlags & 2) !== 0;
     filters.push(
-      w[i + 1] === null
-        ? { jsonPath: w[i], selected: w[i + 2], selectedCount: w[i + 3], passed: w[i + 4] }
-        : { jsonPath: w[i], expected: w[i + 1], selected: w[i + 2], selectedCount: w[i + 3], passed: w[i + 4] },
+      expected === undefined
+        ? { jsonPath, selected, selectedCount, passed }
+        : { jsonPath, expected, selected, selectedCount, passed },
     );
   }
   const decision =
-    w[3] === null
-      ? { outcome: w[0], status: w[1], reason: w[2], filters }
-      : { outcome: w[0], status: w[1], reason: w[2], filters, revision: w[3] };
-  if (w[4] !== null) decision.matchedSecret = w[4];
+    revision === undefined ? { outcome, status, reason, filters } : { outcome, status, reason, filters, revision };
+  if (matchedSecret !== undefined) decision.matchedSecret = matchedSecret;
   return decision;
 }
 

@@ -493,6 +493,37 @@ describe("the decision object", () => {
       ],
     );
   });
+  test("texts_of_any_characters_and_values_of_any_kind_come_through_whole", () => {
+    // The core sends texts by their lengths in UTF-16 units: characters outside the BMP, NUL,
+    // commas and digits (the numbers' own characters) must come through as they were.
+    const texts = ["", "a,b,1,", "12,34", "nul\u0000in", "é€😀 mixed", "\u{1F600}", '\t\n"\\', "x".repeat(300)];
+    const doc = { after: "😀rev,1", s: texts, n: 12.5, t: true, z: null, arr: [1, "two", { clé: "€😀" }], clé: "välue\u0000" };
+    const body = JSON.stringify(doc);
+    const paths = [...texts.map((_, i) => `$.s[${i}]`), "$.n", "$.t", "$.arr", "$['clé']", "$.arr[2]['clé']"];
+    for (let i = 0; i < paths.length; i += 4) {
+      const rules = paths.slice(i, i + 4).map((jsonPath) => {
+        const value = JSONPath(jsonPath);
+        return typeof value === "string" && value.length > 0 && value.length <= 150 ? { jsonPath, matchEquals: value } : { jsonPath };
+      });
+      for (const b of [body, new TextEncoder().encode(body)]) {
+        const d = evaluateDelivery(openDefinition(rules), { headers: {}, body: b });
+        // Only an empty string selected and no matchEquals filters ("" is not null, so it passes).
+        assertDecision(d, "accepted", JSON.stringify(rules));
+        assert.equal(d.revision, doc.after);
+        d.filters.forEach((t, k) => {
+          assert.deepEqual(t.selected, [JSONPath(rules[k].jsonPath)], rules[k].jsonPath);
+          assert.equal(t.jsonPath, rules[k].jsonPath);
+          assert.equal(t.expected, rules[k].matchEquals);
+          assert.equal(t.selectedCount, 1);
+        });
+      }
+    }
+    function JSONPath(path) {
+      const steps = [...path.matchAll(/\.(\w+)|\[(\d+)\]|\['([^']+)'\]/g)].map((m) => m[1] ?? (m[2] !== undefined ? +m[2] : m[3]));
+      return steps.reduce((v, k) => v[k], doc);
+    }
+  });
+
   test("a_selected_secret_token_member_is_shown_redacted_in_the_trace_and_the_reason", () => {
     // A payload's own SecretToken, selected with an object: the trace and the reason are output.
     const payload = '{"hook":{"config":{"SecretToken":"payload-s3cret","url":"https://e.example"}}}';

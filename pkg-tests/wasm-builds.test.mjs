@@ -17,6 +17,8 @@ const require = createRequire(join(INSTALL_DIR, "index.js"));
 const BUILDS = ["pipehook_bg.wasm", "pipehook_nosimd_bg.wasm"];
 const wasmPath = (name) => require.resolve(`pipehook/${name}`);
 const glueUrl = pathToFileURL(join(INSTALL_DIR, "node_modules/pipehook/dist/wasm/pipehook.js")).href;
+// The reader of the core's wire, from the installed package (an internal export of its API module).
+const { decisionFromWire } = await import(pathToFileURL(join(INSTALL_DIR, "node_modules/pipehook/dist/api.js")).href);
 
 /** The glue instantiated with one build (a separate module instance per build). */
 async function core(name) {
@@ -57,7 +59,7 @@ function sameDecision(handle, body, label) {
   const fast = handle.evaluate(...args);
   const full = handle.evaluateReference(...args);
   assert.equal(fast, full, label);
-  return JSON.parse(fast)[0]; // the wire is an array: outcome first
+  return decisionFromWire(fast).outcome;
 }
 
 const encoder = new TextEncoder();
