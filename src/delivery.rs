@@ -270,7 +270,13 @@ impl Payload {
     /// The values a plan's paths select in `bytes`, which the scan validated whole.
     fn scanned(plan: &ScanPlan, bytes: &[u8]) -> Result<Payload, NotJson> {
         let spans = plan.scan_spans(bytes)?;
-        let selected = plan.filter_slots().iter().map(|&slot| spans[slot].map(|s| s.value(bytes)).transpose()).collect::<Result<_, _>>()?;
+        let mut selected = Vec::with_capacity(plan.filter_slots().len());
+        for &slot in plan.filter_slots() {
+            selected.push(match spans[slot] {
+                Some(span) => Some(span.value(bytes)?),
+                None => None,
+            });
+        }
         // As `revision_in` reads the document: the first of the paths whose value is a string.
         let mut revision = None;
         for &slot in plan.revision_slots() {

@@ -279,6 +279,10 @@ impl Wire {
 
 /// `n` in decimal (without the formatting machinery, a few times slower here).
 fn decimal(out: &mut String, mut n: usize) {
+    if n < 10 {
+        out.push(char::from(b'0' + n as u8));
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
