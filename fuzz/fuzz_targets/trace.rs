@@ -6,6 +6,7 @@ use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use pipehook::trace::{shown_text, shown_value, shown_values, MAX_TRACE_BYTES, MAX_TRACE_VALUES};
 use serde_json::Value;
+use std::borrow::Cow;
 
 fn len(v: &Value) -> usize {
     serde_json::to_string(v).expect("a value serialises").len()
@@ -28,8 +29,8 @@ fn run(mut u: Unstructured<'_>) -> Result<()> {
             assert!(cut.contains(pipehook::trace::CUT));
         }
     }
-    let nodes: Vec<&Value> = std::iter::repeat_n(&value, copies).collect();
-    let all = shown_values(&nodes);
+    let nodes: Vec<Cow<'_, Value>> = std::iter::repeat_n(Cow::Borrowed(&value), copies).collect();
+    let all = shown_values(nodes);
     assert!(all.len() <= MAX_TRACE_VALUES.min(copies));
     assert!(len(&Value::Array(all.clone())) <= MAX_TRACE_BYTES);
     // A secret member's value (one that occurs once in the input) never shows.
