@@ -301,8 +301,8 @@ function readHeader(values, slots, name, value) {
   values[slot] = Array.isArray(value) ? value.join(", ") : String(value);
 }
 
-// The core's decision as the Decision object, from its wire (`wire` in src/wasm.rs): numbers, then
-// texts, each text's length among the numbers; a text is taken with one substring.
+// The core's decision as the Decision object, from its wire (`wire` in src/wasm.rs): numbers, a
+// `/`, then texts, each text's length among the numbers; a text is taken with one substring.
 export function decisionFromWire(text) {
   let p = 0;
   const number = () => {
@@ -311,8 +311,7 @@ export function decisionFromWire(text) {
     for (let c; (c = text.charCodeAt(p++)) >= 0x30; ) n = n * 10 + (c - 0x30);
     return n;
   };
-  let at = number();
-  at += p;
+  let at = text.indexOf("/") + 1;
   const next = () => text.substring(at, (at += number()));
   const status = number();
   const flags = number();
@@ -326,8 +325,10 @@ export function decisionFromWire(text) {
     const selectedCount = number();
     const jsonPath = next();
     const expected = ruleFlags & 1 ? next() : undefined;
-    const selected = [];
-    for (let shown = number(); shown > 0; shown--) selected.push(number() === 0 ? next() : JSON.parse(next()));
+    const shown = number();
+    // One value (a definite path's) in an array literal, which V8 makes at its size.
+    const selected = shown === 1 ? [wireValue(number(), next())] : [];
+    for (let k = shown === 1 ? 0 : shown; k > 0; k--) selected.push(wireValue(number(), next()));
     const passed = (ruleFlags & 2) !== 0;
     filters.push(
       expected === undefined
@@ -340,6 +341,9 @@ export function decisionFromWire(text) {
   if (matchedSecret !== undefined) decision.matchedSecret = matchedSecret;
   return decision;
 }
+
+// A selected value of the wire: a string's text (kind 0), or any other value's JSON.
+const wireValue = (kind, text) => (kind === 0 ? text : JSON.parse(text));
 
 // `options.previousSecretToken`: the SecretToken a rotation replaced, which the caller passes for
 // as long as it still honours it (pipehook keeps no clock). The core tries it only when the
