@@ -23,6 +23,7 @@ pub mod start;
 pub mod secrets;
 pub mod trace;
 pub mod validate;
+pub mod wire;
 #[cfg(test)]
 mod test_support;
 #[cfg(feature = "wasm")]
