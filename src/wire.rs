@@ -15,49 +15,72 @@ use crate::{Decision, MatchedSecret, Outcome};
 
 /// The decision as wire text (see the module docs).
 pub fn decision(d: &Decision) -> String {
-    let mut w = Wire { numbers: Vec::with_capacity(128), texts: String::with_capacity(512) };
-    w.number(d.status as usize);
-    w.number(d.revision.is_some() as usize | (d.matched_secret.is_some() as usize) << 1);
-    w.text(outcome_name(d.outcome));
-    w.text(&d.reason);
+    // Two passes over the same items: the numbers (a text's length in its place), then the texts.
+    let mut numbers = Numbers(String::with_capacity(64 + text_bytes(d)));
+    items(d, &mut |item| match item {
+        Item::Number(n) => numbers.push(n),
+        Item::Text(text) => numbers.push(if text.is_ascii() { text.len() } else { text.encode_utf16().count() }),
+    });
+    let Numbers(mut out) = numbers;
+    out.push('/');
+    items(d, &mut |item| {
+        if let Item::Text(text) = item {
+            out.push_str(text);
+        }
+    });
+    out
+}
+
+enum Item<'a> {
+    Number(usize),
+    Text(&'a str),
+}
+
+/// The decision's items in wire order.
+fn items<'a>(d: &'a Decision, each: &mut impl FnMut(Item<'_>)) {
+    each(Item::Number(d.status as usize));
+    each(Item::Number(d.revision.is_some() as usize | (d.matched_secret.is_some() as usize) << 1));
+    each(Item::Text(outcome_name(d.outcome)));
+    each(Item::Text(&d.reason));
     if let Some(revision) = &d.revision {
-        w.text(revision);
+        each(Item::Text(revision));
     }
     if let Some(matched) = &d.matched_secret {
-        w.text(match matched {
+        each(Item::Text(match matched {
             MatchedSecret::Current => "current",
             MatchedSecret::Previous => "previous",
-        });
+        }));
     }
-    w.number(d.filters.len());
+    each(Item::Number(d.filters.len()));
     for t in &d.filters {
-        w.number(t.expected.is_some() as usize | (t.passed as usize) << 1);
-        w.number(t.selected_count);
-        w.text(&t.json_path);
+        each(Item::Number(t.expected.is_some() as usize | (t.passed as usize) << 1));
+        each(Item::Number(t.selected_count));
+        each(Item::Text(&t.json_path));
         if let Some(expected) = &t.expected {
-            w.text(expected);
+            each(Item::Text(expected));
         }
-        w.number(t.selected.len());
+        each(Item::Number(t.selected.len()));
         for v in &t.selected {
             match v {
                 serde_json::Value::String(s) => {
-                    w.number(0);
-                    w.text(s);
+                    each(Item::Number(0));
+                    each(Item::Text(s));
                 }
+                // Written twice (once per pass): trace values other than strings are rare.
                 other => {
-                    w.number(1);
-                    w.text(&other.to_string());
+                    each(Item::Number(1));
+                    each(Item::Text(&other.to_string()));
                 }
             }
         }
     }
-    let Wire { numbers, texts } = w;
-    let mut out = String::with_capacity(numbers.len() + 1 + texts.len());
-    // Digits and commas only.
-    out.extend(numbers.iter().map(|&b| char::from(b)));
-    out.push('/');
-    out.push_str(&texts);
-    out
+}
+
+/// About how many bytes the decision's texts take (for one allocation).
+fn text_bytes(d: &Decision) -> usize {
+    let selected = |t: &crate::FilterTrace| t.selected.iter().map(|v| v.as_str().map_or(64, str::len)).sum::<usize>();
+    let rules: usize = d.filters.iter().map(|t| t.json_path.len() + t.expected.as_ref().map_or(0, String::len) + selected(t)).sum();
+    16 + d.reason.len() + d.revision.as_ref().map_or(0, String::len) + rules
 }
 
 /// The name an outcome serialises as (serde's, checked by a test), without serde.
@@ -71,33 +94,34 @@ fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
-struct Wire {
-    numbers: Vec<u8>,
-    texts: String,
-}
+/// The numbers being written: each in decimal and a comma.
+struct Numbers(String);
 
-impl Wire {
-    /// `n` in decimal and its comma (without the formatting machinery, a few times slower here).
-    fn number(&mut self, mut n: usize) {
+impl Numbers {
+    /// Without the formatting machinery, a few times slower here.
+    fn push(&mut self, n: usize) {
+        // Most numbers are one digit: a two-byte copy of the digit and its comma.
+        const SMALL: &str = "0,1,2,3,4,5,6,7,8,9,";
         if n < 10 {
-            self.numbers.push(b'0' + n as u8);
-        } else {
-            let mut digits = [0u8; 20];
-            let mut at = digits.len();
-            while n > 0 {
-                at -= 1;
-                digits[at] = b'0' + (n % 10) as u8;
-                n /= 10;
-            }
-            self.numbers.extend_from_slice(&digits[at..]);
+            self.0.push_str(&SMALL[2 * n..2 * n + 2]);
+            return;
         }
-        self.numbers.push(b',');
-    }
-
-    fn text(&mut self, text: &str) {
-        let units = if text.is_ascii() { text.len() } else { text.encode_utf16().count() };
-        self.number(units);
-        self.texts.push_str(text);
+        // Then two digits (most texts' lengths).
+        if n < 100 {
+            self.0.push(char::from(b'0' + (n / 10) as u8));
+            self.0.push_str(&SMALL[2 * (n % 10)..2 * (n % 10) + 2]);
+            return;
+        }
+        let mut digits = [b','; 21];
+        let mut at = 20;
+        let mut rest = n;
+        while rest > 0 {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        // Digits and a comma: ASCII.
+        self.0.push_str(std::str::from_utf8(&digits[at..]).unwrap_or(","));
     }
 }
 
