@@ -49,13 +49,18 @@ fn window(b: &[u8], at: usize) -> u64 {
     }
 }
 
-/// The last, partial window: the bytes past the end are zeros.
+/// The last, partial window, byte by byte (a padded copy costs two calls out of wasm, to copy
+/// and to zero): the bytes past the end read as zeros, which are control bytes, so flagged.
 #[cold]
-fn tail(b: &[u8], at: usize) -> u64 {
-    let mut padded = [0u8; 64];
+pub(super) fn tail(b: &[u8], at: usize) -> u64 {
     let rest = b.get(at..).unwrap_or(&[]);
-    padded[..rest.len()].copy_from_slice(rest);
-    mask64(&padded)
+    let mut mask = u64::MAX.checked_shl(rest.len() as u32).unwrap_or(0);
+    for (i, &c) in rest.iter().take(64).enumerate() {
+        if c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c) {
+            mask |= 1 << i;
+        }
+    }
+    mask
 }
 
 /// Bit `i` set when `w[i]` is `"`, `\`, below 0x20 or above 0x7f.

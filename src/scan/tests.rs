@@ -258,6 +258,29 @@ fn every_special_byte_is_flagged_in_its_window() {
 }
 
 #[test]
+fn the_last_window_flags_exactly_the_special_bytes_and_everything_past_the_end() {
+    let (specials, plain) = special_and_plain_bytes();
+    let mut next = crate::test_support::xorshift(0x7a11_5eed_0bad_cafe);
+    for len in 0..64 {
+        for _ in 0..50 {
+            let body: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next() as usize;
+                    if r.is_multiple_of(4) { specials[(r >> 8) % specials.len()] } else { plain[(r >> 8) % plain.len()] }
+                })
+                .collect();
+            for at in 0..=len {
+                let mask = specials::tail(&body, at);
+                for i in 0..64 {
+                    let special = body.get(at + i).is_none_or(|b| specials.contains(b));
+                    assert_eq!(mask >> i & 1 == 1, special, "byte {i} of {:?} from {at}", &body[at..]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn scan_keeps_the_last_of_repeated_keys_like_serde_json() {
     let plan = plan_of(&["$.a.b", "$.c"]);
     for text in [r#"{"a":{"b":1},"a":{"x":2}}"#, r#"{"a":{"x":2},"a":{"b":1}}"#, r#"{"a":{"b":1},"a":5,"c":1,"c":[2]}"#] {
