@@ -339,8 +339,12 @@ export function decisionFromWire(text) {
   const decision =
     revision === undefined ? { outcome, status, reason, filters } : { outcome, status, reason, filters, revision };
   if (matchedSecret !== undefined) decision.matchedSecret = matchedSecret;
+  // Kept until the next one: the decision objects' shapes (maps) live only as long as some object
+  // of each shape does, and code optimised against them is thrown away when they die at a GC.
+  lastDecision = decision;
   return decision;
 }
+let lastDecision;
 
 // A selected value of the wire: a string's text (kind 0), or any other value's JSON.
 const wireValue = (kind, text) => (kind === 0 ? text : JSON.parse(text));

@@ -7,7 +7,16 @@ import { createApi, PipehookError } from "./api.js";
 
 wasm.initSync({ module: readFileSync(new URL("./wasm/pipehook_bg.wasm", import.meta.url)) });
 
-const hostHmac = (algorithm, secret, body) => createHmac(algorithm, secret).update(body).digest();
+// The last Hmac object and its digest are kept: V8 optimises the delivery path against the shapes
+// (maps) of node:crypto's Hmac objects and of the Buffers it returns, which only live objects of
+// those shapes keep alive. With none left at a full GC the shapes die, and every function that
+// handled them is deoptimised and compiled again ("weak objects" deopts after each full GC; twice
+// the time per delivery until optimised again).
+let lastHmac, lastDigest;
+const hostHmac = (algorithm, secret, body) => {
+  lastHmac = createHmac(algorithm, secret);
+  return (lastDigest = lastHmac.update(body).digest());
+};
 
 export const { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook, readWebhooks } = createApi(wasm, hostHmac);
 export { PipehookError };
