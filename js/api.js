@@ -339,12 +339,13 @@ export function decisionFromWire(text) {
   const decision =
     revision === undefined ? { outcome, status, reason, filters } : { outcome, status, reason, filters, revision };
   if (matchedSecret !== undefined) decision.matchedSecret = matchedSecret;
-  // Kept until the next one: the decision objects' shapes (maps) live only as long as some object
-  // of each shape does, and code optimised against them is thrown away when they die at a GC.
-  lastDecision = decision;
+  // One decision of each shape is kept until the next of that shape: V8 keeps an object shape
+  // (map) only while some object has it, and code optimised against a shape that died at a GC is
+  // thrown away and compiled again.
+  shapeKeepers[(revision === undefined ? 0 : 1) | (matchedSecret === undefined ? 0 : 2)] = decision;
   return decision;
 }
-let lastDecision;
+const shapeKeepers = [];
 
 // A selected value of the wire: a string's text (kind 0), or any other value's JSON.
 const wireValue = (kind, text) => (kind === 0 ? text : JSON.parse(text));
