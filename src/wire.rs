@@ -37,7 +37,7 @@ enum Item<'a> {
 }
 
 /// The decision's items in wire order.
-fn items<'a>(d: &'a Decision, each: &mut impl FnMut(Item<'_>)) {
+fn items(d: &Decision, each: &mut impl FnMut(Item<'_>)) {
     each(Item::Number(d.status as usize));
     each(Item::Number(d.revision.is_some() as usize | (d.matched_secret.is_some() as usize) << 1));
     each(Item::Text(outcome_name(d.outcome)));
