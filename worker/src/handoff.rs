@@ -84,6 +84,8 @@ thread_local! {
 pub struct Accepted<'a> {
     pub webhook_name: &'a str,
     pub webhook_arn: &'a str,
+    /// The execution's `triggerDetail`: the webhook ARN, or what names a redelivery.
+    pub trigger_detail: &'a str,
     pub token: &'a str,
     pub pipeline_name: &'a str,
     pub pipeline: &'a PipelineSnapshot,
@@ -104,7 +106,7 @@ pub type Unavailable = &'static str;
 /// Records (and hands off) the execution of an accepted delivery; its id.
 pub async fn start(store: &Store, env: &Env, a: &Accepted<'_>) -> Result<String, Unavailable> {
     let Some(delivery) = a.delivery_id.filter(|_| a.dispatch.is_some()) else {
-        let id = ids::execution_id(a.now_ms);
+        let id = ids::time_ordered(a.now_ms);
         return first(store, env, a, &id, false).await.map(|()| id);
     };
     let id = execution_id_for_delivery(a.webhook_arn, a.token, delivery);
@@ -156,7 +158,7 @@ async fn first(store: &Store, env: &Env, a: &Accepted<'_>, id: &str, derived: bo
     let revision: Option<String> = a.revision.map(|r| r.chars().take(200).collect());
     let sources: Vec<Source> =
         revision.as_deref().map(|revision| Source { action: a.source_action, revision }).into_iter().collect();
-    let trigger = Trigger { trigger_type: "Webhook", detail: a.webhook_arn };
+    let trigger = Trigger { trigger_type: "Webhook", detail: a.trigger_detail };
     let status_summary = start.summary();
     let new = NewExecution {
         id,

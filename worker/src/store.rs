@@ -14,6 +14,7 @@
 //! | `execution-id/<pipeline>/<incarnation>/<id>` | a delivery-derived id's start time in epoch ms; or the execution itself (executions stored before ids carried their time) | deliveries to a pipeline with a dispatch target carrying `X-GitHub-Delivery` |
 //! | `client-token/<pipeline>/<incarnation>/<token>` | the execution id | StartPipelineExecution with a clientRequestToken |
 //! | `registration/<name>` | [`Registration`]: the webhook's hook on GitHub (API, repository, hook id) | Register/DeregisterWebhookWithThirdParty |
+//! | `delivery/<token>/<inverted ms>-<id>` | a delivery log entry (`delivery_log.rs`); metadata = its summary; expires after 7 days | deliveries (after answering), RedeliverWebhookDelivery |
 //!
 //! The webhook and pipeline records are the source of truth. `token/<token>`
 //! is what a delivery reads, in one KV read: either a [`DeliveryView`] (the
@@ -217,6 +218,12 @@ fn execution_key(pipeline: &str, incarnation: &str, started_ms: u64, id: &str) -
     format!("{EXECUTION}{pipeline}/{incarnation}/{inverted:013}-{id}")
 }
 
+/// Newest first, as executions are: the id (a time-ordered id) names the time.
+fn delivery_key(token: &str, at_ms: u64, id: &str) -> String {
+    let inverted = 9_999_999_999_999u64.saturating_sub(at_ms);
+    format!("{DELIVERY}{token}/{inverted:013}-{id}")
+}
+
 fn id_key(pipeline: &str, incarnation: &str, id: &str) -> String {
     format!("{EXECUTION_ID}{pipeline}/{incarnation}/{id}")
 }
@@ -229,6 +236,7 @@ const EXECUTION: &str = "execution/";
 const EXECUTION_ID: &str = "execution-id/";
 const CLIENT_TOKEN: &str = "client-token/";
 const REGISTRATION: &str = "registration/";
+const DELIVERY: &str = "delivery/";
 
 impl Store {
     pub fn new(kv: KvStore) -> Self {
@@ -430,13 +438,13 @@ impl Store {
         execution: &Value,
         summary: Value,
     ) -> StoreResult<()> {
-        // One write: the id carries `started_ms` (`ids::execution_id`), so GetPipelineExecution
+        // One write: the id carries `started_ms` (`ids::time_ordered`), so GetPipelineExecution
         // finds this listing key from the id alone.
         self.put_json(&execution_key(pipeline, incarnation, started_ms, id), execution, Some(summary)).await
     }
 
     pub async fn execution(&self, pipeline: &str, incarnation: &str, id: &str) -> StoreResult<Option<Value>> {
-        if let Some(started_ms) = crate::ids::execution_id_time(id) {
+        if let Some(started_ms) = crate::ids::time_of(id) {
             if let Some(found) = self.get_json(&execution_key(pipeline, incarnation, started_ms, id)).await? {
                 return Ok(Some(found));
             }
@@ -517,5 +525,36 @@ impl Store {
             .execute()
             .await?;
         Ok(())
+    }
+
+    // --- the delivery log (`delivery_log.rs`) ---
+
+    /// Writes a log entry (`value`: bytes, see `delivery_log.rs`) that KV deletes after `ttl_s`.
+    pub async fn put_delivery(&self, token: &str, at_ms: u64, id: &str, value: &[u8], summary: Value, ttl_s: u64) -> StoreResult<()> {
+        self.kv.put_bytes(&delivery_key(token, at_ms, id), value)?.metadata(summary)?.expiration_ttl(ttl_s).execute().await?;
+        Ok(())
+    }
+
+    /// A log entry's bytes, by its id (which carries its time); `None` for an id that is not one.
+    pub async fn delivery(&self, token: &str, id: &str) -> StoreResult<Option<Vec<u8>>> {
+        let Some(at_ms) = crate::ids::time_of(id) else { return Ok(None) };
+        Ok(self.kv.get(&delivery_key(token, at_ms, id)).bytes().await?)
+    }
+
+    /// A page of log entry summaries, newest first.
+    pub async fn list_deliveries(&self, token: &str, limit: u64, cursor: Option<String>) -> StoreResult<Page<Value>> {
+        let page = self.list(&format!("{DELIVERY}{token}/"), limit, cursor).await?;
+        let items = page.items.into_iter().filter_map(|k| k.metadata).collect();
+        Ok(Page { items, next: page.next })
+    }
+
+    /// The keys of the newest `limit` log entries, newest first.
+    pub async fn delivery_keys(&self, token: &str, limit: u64) -> StoreResult<Vec<String>> {
+        Ok(self.list(&format!("{DELIVERY}{token}/"), limit, None).await?.items.into_iter().map(|k| k.name).collect())
+    }
+
+    /// Deletes a log entry by the key [`Store::delivery_keys`] gave.
+    pub async fn delete_delivery_key(&self, key: &str) -> StoreResult<()> {
+        Ok(self.kv.delete(key).await?)
     }
 }
