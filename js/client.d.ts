@@ -99,4 +99,5 @@ export class PipehookClient {
 
 export function resolveCredentials(options?: { profile?: string }): Promise<Credentials & { source: string }>;
 export function resolveRegion(options?: { region?: string; profile?: string }): Promise<string>;
-export function resolveEndpoint(options?: { endpoint?: string }): URL;
+/** The endpoint's URL (href). */
+export function resolveEndpoint(options?: { endpoint?: string }): string;

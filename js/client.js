@@ -87,7 +87,7 @@ export function resolveEndpoint({ endpoint } = {}) {
     throw new PipehookConfigError(`the endpoint ${JSON.stringify(given)} is not a URL`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new PipehookConfigError(`the endpoint ${given} is not an http(s) URL`);
-  return url;
+  return url.href;
 }
 
 /**
