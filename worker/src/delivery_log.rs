@@ -31,7 +31,8 @@
 //! **The last 100.** Keeping a webhook's newest [`KEEP`] entries would cost a KV list on every
 //! delivery if done each time. Instead each isolate trims a webhook's log on its 1st, 11th,
 //! 21st… write to it ([`TRIM_EVERY`]): one list of the newest `KEEP + TRIM_BATCH` keys, and a
-//! delete of those past the 100th. Bounds:
+//! delete of those past the 100th, chained to the entry's write in one call into JS
+//! (`store::write_log_entry`). Bounds:
 //! - the API never answers more than the newest 100 (`ListWebhookDeliveries` stops paging there);
 //! - storage holds at most 100 entries plus fewer than [`TRIM_EVERY`] per isolate that wrote to
 //!   the webhook since the last trim (plus what KV's listing has not yet seen: up to 60 s across
@@ -44,7 +45,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::store::{Store, StoreResult};
+use wasm_bindgen::JsValue;
+use worker::Env;
+
+use crate::store::{self, LogWrite, StoreResult};
 
 /// How many entries per webhook the log keeps and the API answers.
 pub const KEEP: usize = 100;
@@ -229,24 +233,16 @@ fn trim_due(token: &str) -> bool {
     })
 }
 
-/// Writes an entry (with its body when kept), then trims the webhook's log when due.
-pub async fn write(store: &Store, token: &str, at_ms: u64, entry: &Entry<'_>, body: Option<&[u8]>) -> StoreResult<()> {
-    let value = encode(entry, body.filter(|_| entry.body_kept))?;
-    store.put_delivery(token, at_ms, entry.delivery_id, &value, summary(entry), TTL_S).await?;
-    if trim_due(token) {
-        trim(store, token).await?;
-    }
-    Ok(())
-}
-
-/// Deletes the entries past the newest [`KEEP`] (at most [`TRIM_BATCH`] of them).
-async fn trim(store: &Store, token: &str) -> StoreResult<()> {
-    let keys = store.delivery_keys(token, (KEEP + TRIM_BATCH) as u64).await?;
-    let deletes = keys.iter().skip(KEEP).map(|k| store.delete_delivery_key(k));
-    for result in futures_util::future::join_all(deletes).await {
-        result?;
-    }
-    Ok(())
+/// Writes an entry (with its body when kept), then trims the webhook's log when due: the promise
+/// of `true` once the entry is written (`false` when it could not be). Synchronous up to the
+/// promise, so a delivery's log costs no Rust future (`delivery/logged.rs`).
+pub fn write(env: &Env, token: &str, at_ms: u64, entry: &Entry<'_>, body: Option<&[u8]>) -> js_sys::Promise {
+    let Ok(value) = encode(entry, body.filter(|_| entry.body_kept)) else {
+        return js_sys::Promise::resolve(&JsValue::FALSE);
+    };
+    let metadata = summary(entry).to_string();
+    let trim = trim_due(token).then_some((KEEP as u32, (KEEP + TRIM_BATCH) as u32));
+    store::write_log_entry(env, &LogWrite { token, at_ms, id: entry.delivery_id, value: &value, metadata: &metadata, ttl_s: TTL_S, trim })
 }
 
 #[cfg(test)]

@@ -529,12 +529,6 @@ impl Store {
 
     // --- the delivery log (`delivery_log.rs`) ---
 
-    /// Writes a log entry (`value`: bytes, see `delivery_log.rs`) that KV deletes after `ttl_s`.
-    pub async fn put_delivery(&self, token: &str, at_ms: u64, id: &str, value: &[u8], summary: Value, ttl_s: u64) -> StoreResult<()> {
-        self.kv.put_bytes(&delivery_key(token, at_ms, id), value)?.metadata(summary)?.expiration_ttl(ttl_s).execute().await?;
-        Ok(())
-    }
-
     /// A log entry's bytes, by its id (which carries its time); `None` for an id that is not one.
     pub async fn delivery(&self, token: &str, id: &str) -> StoreResult<Option<Vec<u8>>> {
         let Some(at_ms) = crate::ids::time_of(id) else { return Ok(None) };
@@ -547,14 +541,73 @@ impl Store {
         let items = page.items.into_iter().filter_map(|k| k.metadata).collect();
         Ok(Page { items, next: page.next })
     }
+}
 
-    /// The keys of the newest `limit` log entries, newest first.
-    pub async fn delivery_keys(&self, token: &str, limit: u64) -> StoreResult<Vec<String>> {
-        Ok(self.list(&format!("{DELIVERY}{token}/"), limit, None).await?.items.into_iter().map(|k| k.name).collect())
-    }
+// A log entry's write, and the trim that may follow it, in one call into JS, answering one
+// promise: after a delivery's answer, a Rust future per KV call (a JsFuture, its closures, a
+// wake through the task queue) and workers-rs's conversions of the options and of a listing's
+// metadata cost the Worker more than the entry itself (`bench/RESULTS.md`, "The delivery log").
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "
+export function writeLogEntry(env, binding, key, value, metadata, ttl, trimPrefix, keep, limit) {
+  const kv = env[binding];
+  if (!kv) return Promise.resolve(false);
+  let put;
+  try {
+    put = kv.put(key, value, { metadata: JSON.parse(metadata), expirationTtl: ttl });
+  } catch (e) {
+    return Promise.resolve(false);
+  }
+  return put.then(
+    () => trimPrefix === undefined ? true : kv.list({ prefix: trimPrefix, limit })
+      .then((page) => Promise.all(page.keys.slice(keep).map((k) => kv.delete(k.name))))
+      .then(() => true, () => true),
+    () => false,
+  );
+}
+")]
+extern "C" {
+    #[wasm_bindgen(js_name = writeLogEntry)]
+    #[allow(clippy::too_many_arguments)]
+    fn write_log_entry_js(
+        env: &wasm_bindgen::JsValue,
+        binding: &str,
+        key: &str,
+        value: &js_sys::Uint8Array,
+        metadata: &str,
+        ttl: f64,
+        trim_prefix: Option<String>,
+        keep: u32,
+        limit: u32,
+    ) -> js_sys::Promise;
+}
 
-    /// Deletes a log entry by the key [`Store::delivery_keys`] gave.
-    pub async fn delete_delivery_key(&self, key: &str) -> StoreResult<()> {
-        Ok(self.kv.delete(key).await?)
-    }
+/// A delivery log entry to write (`delivery_log.rs`).
+pub struct LogWrite<'a> {
+    pub token: &'a str,
+    pub at_ms: u64,
+    pub id: &'a str,
+    /// The stored bytes (copied into JS here: KV reads them after this returns).
+    pub value: &'a [u8],
+    /// The listing summary, as JSON text (KV metadata).
+    pub metadata: &'a str,
+    pub ttl_s: u64,
+    /// Then delete what is past the newest `keep` of the `limit` newest entries.
+    pub trim: Option<(u32, u32)>,
+}
+
+/// Writes a log entry (KV deletes it after `ttl_s`), then trims the log when asked: the promise
+/// of `true` once the entry is written, `false` when it could not be.
+pub fn write_log_entry(env: &worker::Env, w: &LogWrite<'_>) -> js_sys::Promise {
+    let (keep, limit) = w.trim.unwrap_or((0, 0));
+    write_log_entry_js(
+        env.as_ref(),
+        crate::KV_BINDING,
+        &delivery_key(w.token, w.at_ms, w.id),
+        &js_sys::Uint8Array::from(w.value),
+        w.metadata,
+        w.ttl_s as f64,
+        w.trim.map(|_| format!("{DELIVERY}{}/", w.token)),
+        keep,
+        limit,
+    )
 }

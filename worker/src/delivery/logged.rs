@@ -3,19 +3,23 @@
 //! The hot path only moves what it already holds (the token, the compiled webhook, the headers
 //! it read, the body, the decision) into a [`Record`] and hands it to `ctx.waitUntil`; nothing
 //! is built or copied for the log before the answer. The entry is made on a later turn of the
-//! event loop ([`after_answer`]), so the answer has left by then.
+//! event loop ([`after_answer`]: a zero timer), so the answer has left by then, and, as the
+//! delivery's own decision, without a Rust task: a synchronous callback builds it and answers
+//! the promise of its write. Only the rare entries that need to wait first (a SHA-256 of a body
+//! not kept, or a token answered before it was looked up) take a Rust future.
 
 use std::borrow::Cow;
 use std::rc::Rc;
 
 use pipehook::{Decision, MatchedSecret, Traces};
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 use worker::{Context, Env};
 
 use super::{memoised, store, BodyError, DeliveryHeaders, Hot, Memoised, BROKEN, MAX_DELIVERY_BYTES};
 use crate::delivery_log::{self, outcome_name, Entry};
-use crate::store::{Store, StoreResult, TokenEntry};
+use crate::store::TokenEntry;
 use crate::{ids, rotation, webcrypto};
 
 /// What a delivery was answered, as its log entry tells it.
@@ -52,27 +56,59 @@ pub(super) struct Record {
     pub(super) answered: Answered,
 }
 
+// `then` (a JS function) called on a later turn of the event loop; the promise of what it
+// answers (a promise is followed), settled either way so `waitUntil` never sees a rejection.
+#[wasm_bindgen(inline_js = "
+export function later(then) {
+  return new Promise((resolve) => setTimeout(() => {
+    try {
+      Promise.resolve(then()).then(resolve, resolve);
+    } catch (e) {
+      resolve();
+    }
+  }, 0));
+}
+")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn later(then: &JsValue) -> Result<js_sys::Promise, JsValue>;
+}
+
 /// Writes `record`'s entry after the answer: in `ctx.waitUntil`, from a later turn of the event
 /// loop. A failure is the log's alone: the delivery was answered.
 pub(super) fn after_answer(ctx: &Context, env: Env, record: Record) {
-    let work = future_to_promise(async move {
-        crate::dispatch::js::sleep(0).await;
-        if let Some(store) = store(&env) {
-            let _ = record.write(&store, &env).await;
-        }
-        Ok(JsValue::UNDEFINED)
-    });
-    let _ = ctx.as_ref().wait_until(&work);
+    let write = Closure::<dyn FnMut() -> JsValue>::once_into_js(move || record.write(env));
+    if let Ok(promise) = later(&write) {
+        let _ = ctx.as_ref().wait_until(&promise);
+    }
 }
 
 /// The signature headers, by name, as [`pipehook::HEADERS_READ`] holds them.
 const SIGNATURE_HEADERS: [&str; 2] = ["x-hub-signature-256", "x-hub-signature"];
 
 impl Record {
-    async fn write(self, store: &Store, env: &Env) -> StoreResult<()> {
-        if self.hot.is_none() && !matches!(self.answered, Answered::Broken) && !known(store, &self.token, env).await {
-            return Ok(());
+    /// Writes the entry: the promise of its end. Built at once, unless it must wait first for
+    /// whether the token is a webhook's, or for the SHA-256 of a body the log does not keep.
+    fn write(self, env: Env) -> JsValue {
+        let lookup = self.hot.is_none() && !matches!(self.answered, Answered::Broken);
+        let digest = self.body.as_deref().is_some_and(|b| !keeps(self.shown().outcome, b));
+        if !lookup && !digest {
+            return self.write_entry(&env, None).into();
         }
+        future_to_promise(async move {
+            if lookup && !known(&self.token, &env).await {
+                return Ok(JsValue::FALSE);
+            }
+            let sha256 = match self.body.as_deref() {
+                Some(b) if digest => webcrypto::sha256(b).await.map(hex::encode),
+                _ => None,
+            };
+            Ok(self.write_entry(&env, sha256).into())
+        })
+        .into()
+    }
+
+    fn write_entry(&self, env: &Env, body_sha256: Option<String>) -> js_sys::Promise {
         let shown = self.shown();
         // An accepted delivery was answered without its rules' traces: they are built now.
         let traces = match (&self.answered, &self.hot, &self.body) {
@@ -90,14 +126,8 @@ impl Record {
             (Some(MatchedSecret::Previous), Some(p)) => Some(rotation::expiry_text(p.expires)),
             _ => None,
         };
-        // Only a delivery that authenticated has its body kept: no authenticated sender sent the others.
-        let authenticated = !matches!(shown.outcome, "unauthorized" | "forbidden");
         let body = self.body.as_deref();
-        let kept = authenticated && body.is_some_and(|b| delivery_log::keeps(b.len()));
-        let body_sha256 = match body {
-            Some(b) if !kept => webcrypto::sha256(b).await.map(hex::encode),
-            _ => None,
-        };
+        let kept = body.is_some_and(|b| keeps(shown.outcome, b));
         let header = |name: &str| self.headers.read.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
         let at_ms = self.at_ms as u64;
         let id = ids::time_ordered(at_ms);
@@ -126,7 +156,7 @@ impl Record {
             redelivery: false,
             redelivery_of: None,
         };
-        delivery_log::write(store, &self.token, at_ms, &entry, body).await
+        delivery_log::write(env, &self.token, at_ms, &entry, body)
     }
 
     /// The outcome, status and reason the entry shows, and the decision behind them.
@@ -200,10 +230,17 @@ fn lower_first(sentence: &str) -> String {
     }
 }
 
+/// Whether a body is kept: a delivery that authenticated, up to 1 MB. No authenticated sender
+/// sent the others, and they are not redelivered.
+fn keeps(outcome: &str, body: &[u8]) -> bool {
+    !matches!(outcome, "unauthorized" | "forbidden") && delivery_log::keeps(body.len())
+}
+
 /// Whether `token` is a webhook's, for a delivery answered before it was resolved (a body
 /// declared over 25 MB): this isolate's memo, else the token's key. (A token left pointing at a
 /// deleted webhook's name may be logged; its log is read through no webhook.)
-async fn known(store: &Store, token: &str, env: &Env) -> bool {
+async fn known(token: &str, env: &Env) -> bool {
+    let Some(store) = store(env) else { return false };
     match memoised(token, env, js_sys::Date::now()).1 {
         Memoised::Webhook(_) => true,
         Memoised::Unknown => false,

@@ -178,7 +178,8 @@ pub async fn redeliver_webhook_delivery(ctx: &Ctx, input: Value) -> OpResult {
         redelivery_of: Some(&id),
     };
     // The start (if any) is made: a log that cannot be written only leaves the answer without its id.
-    let logged = delivery_log::write(&ctx.store, &record.token, now_ms, &entry, Some(body)).await.is_ok();
+    let written = delivery_log::write(&ctx.env, &record.token, now_ms, &entry, Some(body));
+    let logged = wasm_bindgen_futures::JsFuture::from(written).await.ok().and_then(|v| v.as_bool()) == Some(true);
     answer["status"] = json!(status);
     answer["reason"] = json!(reason);
     if let Some(id) = execution {
