@@ -28,7 +28,12 @@
 //! - during a secret rotation (`rotation.rs`), a delivery the current secret
 //!   refuses is decided again with the previous one, its MAC by Web Crypto too:
 //!   only refused deliveries take that way, so one signed with the current
-//!   secret costs what it did before.
+//!   secret costs what it did before;
+//! - after the answer, every delivery to a known webhook is logged
+//!   (`delivery_log.rs`, `delivery/logged.rs`): the hot path only moves what it
+//!   holds into a record handed to `ctx.waitUntil`, and the entry is built and
+//!   written from a zero timer, so the answer leaves first and the synchronous
+//!   way above stays synchronous.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
