@@ -6,7 +6,8 @@
 //      - `dispatch`: its pipeline has a `pipehook:dispatch` target (an HTTP receiver) and two
 //        variables; the delivery carries X-GitHub-Delivery (so: the start-time key read, the
 //        record and the start-time key written, the variables, the queue message);
-//      - `no target`: the same delivery to a pipeline without a target (one KV write, as before);
+//      - `no target`: the same delivery to a pipeline without a target (the start-time key read,
+//        the record and the start-time key written: exactly once holds without a target too);
 //      - `dispatch, no delivery id`: the first without X-GitHub-Delivery (no start-time key).
 //    The queue is consumed by a Worker that only acknowledges (bench/peers/queue-sink.js), so
 //    the consumer's work is not counted here. Goal: `dispatch` ≤ 1.2× `no target`.
@@ -263,7 +264,7 @@ const result = {
   title: "Dispatch: what an accepted delivery with a target costs the Worker, and what the consumer costs per start (bench/dispatch.mjs)",
   note:
     `9 KB signed push, three value rules, ${ROUNDS} interleaved rounds of ${N} deliveries, ${CONCURRENCY} at a time, to three webhooks of one Worker (its own workerd, its own socket): ` +
-    "`dispatch` (a pipeline tagged `pipehook:dispatch` with an HTTP target and two `pipehook:variable:` tags, the delivery carrying X-GitHub-Delivery: the start-time key read, the record and the start-time key written, the variables, the queue message), `no target` (the same delivery to a pipeline without a target: one KV write, as before dispatch) and `dispatch, no delivery id` (the first without X-GitHub-Delivery: the exactly-once bookkeeping's cost, by difference). " +
+    "`dispatch` (a pipeline tagged `pipehook:dispatch` with an HTTP target and two `pipehook:variable:` tags, the delivery carrying X-GitHub-Delivery: the start-time key read, the record and the start-time key written, the variables, the queue message), `no target` (the same delivery to a pipeline without a target: the same exactly-once bookkeeping, no variables, no message) and `dispatch, no delivery id` (the first without X-GitHub-Delivery: the exactly-once bookkeeping's cost, by difference). " +
     "CPU per delivery is the Worker's workerd process's (utime + stime ÷ deliveries). Measured twice: **the Worker's own CPU**, its KV namespace and its queue stood in for by memory in its isolate that answers at once (bench/peers/memory-bindings-entry.js; a binding call costs its arguments and a promise, as a call out of the isolate does), as Cloudflare counts a Worker's CPU, without the storage's and the queue's; and **with Miniflare's simulators in the process**, where each KV operation costs the process about as much as the rest of the delivery (the queue is then consumed by a Worker that only acknowledges, so the consumer's work is not counted). " +
     `Goal: dispatch ≤ 1.2× no target (per round, median), by the Worker's own CPU: **${median(dispatchRatio) <= 1.2 ? "met" : "not met"}** (${stat(dispatchRatio, 2)}×); with the simulators in the process: ${stat(simulatedRatio, 2)}× (three KV operations and a queue send against one KV write). ` +
     `The consumer, measured apart (batches of ${BATCH}: ${CONSUMER_ROUNDS} batches after a warm-up batch; its workerd's CPU from the batch's last delivery until it is quiet, less one delivery's, ÷ ${BATCH}; Miniflare's KV simulator in the process: a record read and a write per start): per start to an HTTP receiver (sign, POST, settle the record) ${stat(consumer.HTTP)} ms, per AWS start (SigV4 with aws-sigv4, POST to a second pipehook in its own workerd, settle the record) ${stat(consumer.AWS)} ms. ` +

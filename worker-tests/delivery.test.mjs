@@ -156,6 +156,28 @@ describe("accepted deliveries", () => {
     }
   });
 
+  it("redelivered_github_delivery_to_a_pipeline_without_target_is_one_execution", async () => {
+    // SPEC §2.5: a delivery carrying X-GitHub-Delivery starts at most one execution, whether or
+    // not its pipeline has a dispatch target (GitHub's Redeliver sends the same id again).
+    const body = payload("push.with-new-branch.payload.json");
+    const id = crypto.randomUUID();
+    const before = (await executions("master-only")).length;
+    const first = await deliver(urls["master-only"], body, { headers: { "x-github-delivery": id } });
+    assert.equal(first.status, 200, first.text);
+    const copies = await Promise.all(
+      Array.from({ length: 5 }, () => deliver(urls["master-only"], body, { headers: { "x-github-delivery": id } })),
+    );
+    for (const c of copies) {
+      assert.equal(c.status, 200, c.text);
+      assert.equal(c.json.pipelineExecutionId, first.json.pipelineExecutionId);
+    }
+    const other = await deliver(urls["master-only"], body, { headers: { "x-github-delivery": crypto.randomUUID() } });
+    assert.notEqual(other.json.pipelineExecutionId, first.json.pipelineExecutionId);
+    const after = await executions("master-only");
+    assert.equal(after.length, before + 2);
+    assert.equal(after.filter((e) => e.pipelineExecutionId === first.json.pipelineExecutionId).length, 1);
+  });
+
   it("unauthenticated_webhook_accepts_unsigned", async () => {
     const r = await deliver(urls.open, payload("release.published.payload.json"), { signature: null, event: "release" });
     assert.equal(r.status, 200);

@@ -259,16 +259,16 @@ describe("exactly once per X-GitHub-Delivery", () => {
     assert.deepEqual((await summaries("parallel")).map((s) => s.pipelineExecutionId), [id]);
   });
 
-  it("a_pipeline_without_a_target_records_each_copy_as_before_and_writes_no_start_key", async () => {
-    // Nothing real starts, so no bookkeeping: each copy is its own record, as AWS does.
+  it("a_pipeline_without_a_target_records_one_execution_per_delivery_and_sends_nothing", async () => {
+    // SPEC §2.5: at most one execution per X-GitHub-Delivery, target or not; nothing is queued.
     await wire("record-only", []);
     const delivery = crypto.randomUUID();
     const answers = [await push("record-only", delivery), await push("record-only", delivery)];
     const ids = answers.map((a) => a.json.pipelineExecutionId);
-    assert.notEqual(ids[0], ids[1]);
-    assert.deepEqual((await summaries("record-only")).map((s) => s.pipelineExecutionId).sort(), [...ids].sort());
+    assert.equal(ids[0], ids[1]);
+    assert.deepEqual((await summaries("record-only")).map((s) => s.pipelineExecutionId), [ids[0]]);
     const { keys } = await w.kv.list({ prefix: "execution-id/record-only/" });
-    assert.deepEqual(keys, []);
+    assert.equal(keys.length, 1);
     const [summary] = await summaries("record-only");
     assert.equal(summary.status, "InProgress");
     assert.equal(summary.statusSummary, undefined);
