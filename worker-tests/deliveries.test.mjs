@@ -327,7 +327,7 @@ describe("the delivery log", () => {
 
   it("a log write that fails costs the delivery nothing", async () => {
     const before = (await listAll(w.endpoint, "log")).length;
-    w.faults.failNth(1, { binding: "PIPEHOOK", prefix: "delivery/" });
+    w.faults.failNth(1, { binding: "PIPEHOOK", prefix: `delivery/${new URL(urls.log).searchParams.get("t")}/` });
     const r = await send(urls.log, PUSH);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.outcome, "accepted");
