@@ -11,7 +11,7 @@ import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import { ACCOUNT, REGION, SECRET_MARKER, callApi, deliverSigned, fixturesDir, githubWebhook, leaks, pipelineDeclaration, startWorker } from "./lib/worker.mjs";
-import { eventually } from "./lib/dispatch.mjs";
+import { eventually, settled, startDispatchWorker, startTarget, v2Pipeline, verifyStandardWebhook } from "./lib/dispatch.mjs";
 
 const SECRET = `${SECRET_MARKER}log-a`;
 const ROTATED = `${SECRET_MARKER}log-b`;
@@ -459,5 +459,51 @@ describe("the delivery log", () => {
     const answers = w.responses.map((r) => r.body ?? "").join("\n");
     for (const s of new Set(signatures)) assert.ok(!answers.includes(s.slice("sha256=".length)), "an answer holds a signature value");
     assert.deepEqual(leaks(w.responses), []);
+  });
+});
+
+describe("redelivery to a pipeline with a dispatch target", () => {
+  let w;
+  let target;
+  before(async () => {
+    w = await startDispatchWorker();
+    target = await startTarget();
+  });
+  after(async () => {
+    await w?.close();
+    await target?.close();
+  });
+
+  it("hands each redelivery to the target as a new execution, through the queue, its trigger naming the redelivery", async () => {
+    const tags = [{ key: "pipehook:dispatch", value: `${target.url}/redelivered` }, { key: "pipehook:variable:BRANCH", value: "$.ref" }];
+    await ok(w.endpoint, "CreatePipeline", { pipeline: v2Pipeline("dispatched", pipelineDeclaration), tags });
+    const put = (filters) => ok(w.endpoint, "PutWebhook", { webhook: githubWebhook("dispatched", "dispatched", SECRET, filters) });
+    const { webhook } = await put([{ jsonPath: "$.ref", matchEquals: "refs/heads/release" }]);
+    const guid = crypto.randomUUID();
+    const first = await deliverSigned(webhook.url, PUSH, { secret: SECRET, headers: { "x-github-delivery": guid } });
+    assert.equal(first.json.outcome, "filtered");
+    const [entry] = await logged(w.endpoint, "dispatched", 1);
+    await put(undefined);
+
+    const started = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await okPipehook(w.endpoint, "RedeliverWebhookDelivery", { webhookName: "dispatched", deliveryId: entry.deliveryId });
+      assert.equal(r.outcome, "accepted", r.reason);
+      const execution = await settled(w.endpoint, "dispatched", r.pipelineExecutionId);
+      assert.equal(execution.status, "Succeeded", execution.statusSummary);
+      assert.deepEqual(execution.variables, [{ name: "BRANCH", resolvedValue: "refs/heads/master" }]);
+      started.push({ ...r, detail: execution.trigger.triggerDetail });
+    }
+    assert.notEqual(started[0].pipelineExecutionId, started[1].pipelineExecutionId);
+    assert.equal(target.requests.length, 2);
+    for (const [i, sent] of target.requests.entries()) {
+      const payload = verifyStandardWebhook(sent);
+      assert.equal(sent.headers["webhook-id"], started[i].pipelineExecutionId);
+      assert.equal(payload.pipelineExecutionId, started[i].pipelineExecutionId);
+      assert.deepEqual(payload.trigger, { triggerType: "Webhook", triggerDetail: `${webhook.arn} (redelivery ${started[i].redeliveryId} of delivery ${entry.deliveryId})` });
+      assert.equal(payload.trigger.triggerDetail, started[i].detail);
+      assert.equal(payload.event, "push");
+      assert.deepEqual(payload.variables, { BRANCH: "refs/heads/master" });
+    }
   });
 });

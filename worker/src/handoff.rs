@@ -270,6 +270,7 @@ fn message(a: &Accepted<'_>, id: &str, started_ms: u64, hot: &HotDispatch, varia
         start: StartDetails {
             webhook_name: a.webhook_name.to_string(),
             webhook_arn: a.webhook_arn.to_string(),
+            trigger_detail: (a.trigger_detail != a.webhook_arn).then(|| a.trigger_detail.to_string()),
             delivery_id: a.delivery_id.map(str::to_string),
             event: a.event.map(str::to_string),
             source_action: a.source_action.to_string(),
