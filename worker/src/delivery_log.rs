@@ -37,7 +37,9 @@
 //! - storage holds at most 100 entries plus fewer than [`TRIM_EVERY`] per isolate that wrote to
 //!   the webhook since the last trim (plus what KV's listing has not yet seen: up to 60 s across
 //!   locations), and nothing older than 7 days, whatever happens;
-//! - a trim deletes at most [`TRIM_BATCH`] entries, so its own cost is bounded too.
+//! - a trim deletes at most [`TRIM_BATCH`] entries, so its own cost is bounded too (an excess
+//!   larger than that, from more than ten isolates writing to one webhook at once, takes the
+//!   next trims).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
