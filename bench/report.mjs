@@ -232,7 +232,7 @@ if (existsSync(here + "measured/dispatch.json")) {
 
 // Measurements made once, by hand, that `npm run bench` does not repeat (they need other builds):
 // each file is a note and a table.
-for (const file of ["variants.json", "skip-loop.json", "whitespace.json", "decision-wire.json", "worker-entry.json", "worker-sync.json", "answer-cost.json", "kv-tmpfs.json", "scan-simd.json", "size.json", "jayway-size.json", "delivery-9kb.json"]) {
+for (const file of ["variants.json", "skip-loop.json", "whitespace.json", "decision-wire.json", "worker-entry.json", "worker-sync.json", "answer-cost.json", "kv-tmpfs.json", "scan-simd.json", "size.json", "jayway-size.json", "delivery-9kb.json", "delivery-log.json"]) {
   if (!existsSync(here + "measured/" + file)) continue;
   const m = JSON.parse(readFileSync(here + "measured/" + file, "utf8"));
   L.push(`## ${m.title} (measured once, not rebuilt by \`npm run bench\`)`, "", m.note, "");

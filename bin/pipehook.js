@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// pipehook CLI: check a PutWebhook input (or a CloudFormation or Terraform file) and dry-run a
-// delivery against it. Each command is an entry of COMMANDS, sharing OPTIONS and Output.
+// pipehook CLI: check a PutWebhook input (or a CloudFormation or Terraform file), dry-run a
+// delivery against it, and read a pipehook Worker's delivery log and redeliver from it. Each
+// command is an entry of COMMANDS, sharing OPTIONS and Output.
 //
-// Exit codes: 0 valid / accepted, 1 invalid / not accepted, 2 unreadable input or usage error.
+// Exit codes: 0 valid / accepted / answered, 1 invalid / not accepted, 2 unreadable input, usage
+// error, or a Worker that could not be reached or refused the request.
 // A SecretToken is never printed: definitions are echoed only through redactWebhook, and every
-// line of output is scrubbed of the input's SecretTokens as a second line of defence.
+// line of output is scrubbed of the input's SecretTokens (and of the AWS secret key that signs
+// requests to a Worker) as a second line of defence.
 
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -18,6 +21,9 @@ const USAGE = `Usage:
   pipehook validate FILE [--pipeline FILE] [--json]
   pipehook evaluate --webhook FILE --payload FILE [--header "Name: value"]...
                     [--source-ip IP] [--action-config FILE] [--sign] [--json]
+  pipehook deliveries --webhook NAME [--endpoint-url URL] [--max-results N] [AWS] [--json]
+  pipehook delivery ID --webhook NAME [--endpoint-url URL] [AWS] [--json]
+  pipehook redeliver ID --webhook NAME [--dry-run] [--endpoint-url URL] [AWS] [--json]
   pipehook --help | --version
 
 Commands:
@@ -43,6 +49,20 @@ Commands:
                                    SecretToken, as GitHub would send it
   FILE may be "-" for standard input.
 
+  A pipehook Worker's delivery log (its last 100 deliveries per webhook, for 7 days):
+  deliveries  List a webhook's deliveries, newest first: time, event, outcome, status,
+              id, reason.  --max-results N   at most N (1..100, default all)
+  delivery    Show one delivery in full: its headers, decision, every rule's trace, and
+              what it started.
+  redeliver   Decide a logged delivery's body again against the webhook as it is now, and
+              start the pipeline when it is accepted (a new execution).
+              --dry-run   only show the decision; start and log nothing
+  --endpoint-url URL  the Worker (default AWS_ENDPOINT_URL_CODEPIPELINE, AWS_ENDPOINT_URL)
+  AWS: --region R (default AWS_REGION, AWS_DEFAULT_REGION, the profile's region in
+       ~/.aws/config) and --profile P (default AWS_PROFILE): requests are signed (SigV4)
+       with the profile's keys from ~/.aws/credentials when a profile is named, else
+       AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the default profile.
+
 Options:
   --json     print the result as JSON (SecretTokens redacted)
   -h, --help print this help
@@ -51,6 +71,10 @@ Exit status:
   validate   0 valid, 1 invalid, 2 unreadable input or usage error
   evaluate   0 accepted, 1 any other outcome, 2 unreadable input, invalid webhook
              definition or usage error
+  deliveries, delivery
+             0 answered, 2 usage error, no credentials, or the Worker unreachable or
+             refusing (the AWS error is printed, e.g. WebhookNotFoundException)
+  redeliver  0 accepted, 1 any other outcome, 2 as for delivery
 `;
 
 const OPTIONS = {
@@ -64,12 +88,23 @@ const OPTIONS = {
   "source-ip": { type: "string" },
   "action-config": { type: "string" },
   sign: { type: "boolean" },
+  "endpoint-url": { type: "string" },
+  region: { type: "string" },
+  profile: { type: "string" },
+  "max-results": { type: "string" },
+  "dry-run": { type: "boolean" },
 };
+
+/** The options of the commands that call a Worker. */
+const WORKER_OPTIONS = ["json", "webhook", "endpoint-url", "region", "profile"];
 
 /** The commands: the options each takes (beside --help) and what runs it. */
 const COMMANDS = {
   validate: { options: ["json", "pipeline"], run: (...args) => validate(...args) },
   evaluate: { options: ["json", "webhook", "payload", "header", "source-ip", "action-config", "sign"], run: (...args) => evaluate(...args) },
+  deliveries: { options: [...WORKER_OPTIONS, "max-results"], run: (...args) => deliveries(...args) },
+  delivery: { options: WORKER_OPTIONS, run: (...args) => delivery(...args) },
+  redeliver: { options: [...WORKER_OPTIONS, "dry-run"], run: (...args) => redeliver(...args) },
 };
 
 /** An input or usage problem: reported on stderr with exit status 2. */
@@ -89,6 +124,11 @@ class Output {
   addSecrets(value) {
     collectSecrets(value, this.secrets);
     // Longest first, so a secret containing another is replaced whole.
+    this.secrets.sort((a, b) => b.length - a.length);
+  }
+  /** Values that are secrets whatever their name (the AWS secret key, a session token). */
+  hide(...values) {
+    for (const v of values) if (typeof v === "string" && v.length >= 4) this.secrets.push(v);
     this.secrets.sort((a, b) => b.length - a.length);
   }
   scrub(text) {
@@ -304,14 +344,137 @@ async function evaluate(o, positionals, values) {
     o.out(`status: ${decision.status}`);
     o.out(`reason: ${decision.reason}`);
     if (decision.revision !== undefined) o.out(`revision: ${decision.revision}`);
-    decision.filters.forEach((f, i) => {
-      o.out(`rule ${i + 1}: ${f.passed ? "pass" : "fail"} ${f.jsonPath}`);
-      o.out(`  expected: ${f.expected === undefined ? "(any value but null)" : JSON.stringify(f.expected)}`);
-      const omitted = f.selectedCount - f.selected.length;
-      o.out(`  selected: ${showSelected(f.selected)}${omitted > 0 ? ` (and ${omitted} more not shown, ${f.selectedCount} in all)` : ""}`);
-    });
+    printRules(o, decision.filters);
   }
   return decision.outcome === "accepted" ? EXIT_OK : EXIT_NO;
+}
+
+/** Every rule's trace, as `evaluate`, `delivery` and `redeliver` print it. */
+function printRules(o, filters = []) {
+  filters.forEach((f, i) => {
+    o.out(`rule ${i + 1}: ${f.passed ? "pass" : "fail"} ${f.jsonPath}`);
+    o.out(`  expected: ${f.expected === undefined ? "(any value but null)" : JSON.stringify(f.expected)}`);
+    const omitted = f.selectedCount - f.selected.length;
+    o.out(`  selected: ${showSelected(f.selected)}${omitted > 0 ? ` (and ${omitted} more not shown, ${f.selectedCount} in all)` : ""}`);
+  });
+}
+
+// --- a pipehook Worker's delivery log (dist/client.js: aws4fetch and the AWS shared-file reader) ---
+
+/** A Worker's answer could not be had: reported like an input problem (exit 2), without usage. */
+async function workerClient(o, values) {
+  if (values.webhook === undefined) throw new InputError("a webhook is needed: --webhook NAME", { usage: true });
+  let client;
+  try {
+    client = await import("../dist/client.js");
+  } catch (e) {
+    throw new InputError(`cannot load pipehook's Worker client (was the package built?): ${e.message}`);
+  }
+  const options = { endpoint: values["endpoint-url"], region: values.region, profile: values.profile };
+  let credentials;
+  try {
+    credentials = await client.resolveCredentials({ profile: options.profile });
+  } catch (e) {
+    throw new InputError(e.message);
+  }
+  o.hide(credentials.secretAccessKey, credentials.sessionToken);
+  const api = new client.PipehookClient({ ...options, credentials });
+  /** Calls the Worker; its refusals and set-up problems become exit status 2 with the AWS error. */
+  return async (call) => {
+    try {
+      return await call(api);
+    } catch (e) {
+      if (e instanceof client.PipehookServiceError) throw new InputError(`${e.name}: ${e.message}`);
+      if (e instanceof client.PipehookConfigError) throw new InputError(e.message);
+      const cause = e?.cause?.code ?? e?.cause?.message ?? e?.message;
+      throw new InputError(`cannot reach the Worker at ${options.endpoint ?? "the endpoint"}: ${cause}`);
+    }
+  };
+}
+
+/** A delivery's id, the one positional argument of `delivery` and `redeliver`. */
+function deliveryId(command, positionals) {
+  if (positionals.length !== 1) {
+    throw new InputError(`${command} takes one delivery ID (as \`pipehook deliveries\` lists them)`, { usage: true });
+  }
+  return positionals[0];
+}
+
+const isoTime = (epochSeconds) => new Date(epochSeconds * 1000).toISOString();
+const loggedOutcome = (d) => (d.redelivery ? `${d.outcome} (redelivery)` : d.outcome);
+
+async function deliveries(o, positionals, values) {
+  if (positionals.length > 0) throw new InputError(`deliveries takes no positional arguments (got ${positionals.join(" ")})`, { usage: true });
+  let limit = Infinity;
+  if (values["max-results"] !== undefined) {
+    limit = Number(values["max-results"]);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new InputError("--max-results must be a whole number from 1 to 100", { usage: true });
+  }
+  const call = await workerClient(o, values);
+  const list = await call((api) => api.listAllWebhookDeliveries({ webhookName: values.webhook, limit }));
+  if (values.json) {
+    printJson(o, { deliveries: list });
+    return EXIT_OK;
+  }
+  if (list.length === 0) {
+    o.out(`no deliveries logged for webhook ${values.webhook}`);
+    return EXIT_OK;
+  }
+  const rows = list.map((d) => [isoTime(d.deliveredAt), d.event ?? "-", loggedOutcome(d), String(d.status), d.deliveryId, d.reason]);
+  const header = ["TIME", "EVENT", "OUTCOME", "STATUS", "ID", "REASON"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [header, ...rows]) {
+    o.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  "));
+  }
+  return EXIT_OK;
+}
+
+async function delivery(o, positionals, values) {
+  const id = deliveryId("delivery", positionals);
+  const call = await workerClient(o, values);
+  const { delivery: d } = await call((api) => api.getWebhookDelivery({ webhookName: values.webhook, deliveryId: id }));
+  if (values.json) {
+    printJson(o, { delivery: d });
+    return EXIT_OK;
+  }
+  const line = (name, value) => value !== undefined && value !== null && o.out(`${name}: ${value}`);
+  line("delivery", d.deliveryId);
+  line("time", isoTime(d.deliveredAt));
+  line("redelivery of", d.redeliveryOf);
+  line("event", d.event);
+  line("guid", d.guid);
+  line("source ip", d.sourceIp);
+  line("content type", d.contentType);
+  line("signature", d.signatureHeader ? `${d.signatureHeader} header` : d.redelivery ? undefined : "none");
+  line("outcome", d.outcome);
+  line("status", d.status);
+  line("reason", d.reason);
+  line("secret", d.matchedSecret && (d.previousSecretExpires ? `${d.matchedSecret} (accepted until ${d.previousSecretExpires})` : d.matchedSecret));
+  line("revision", d.revision);
+  line("execution", d.pipelineExecutionId);
+  const size = d.bodySize === undefined ? "over 25 MB" : `${d.bodySize} bytes`;
+  line("body", d.bodyKept ? `${size}, kept (redeliver with: pipehook redeliver ${d.deliveryId} --webhook ${values.webhook})` : `${size}, not kept${d.bodySha256 ? `, sha256 ${d.bodySha256}` : ""}`);
+  printRules(o, d.filters);
+  return EXIT_OK;
+}
+
+async function redeliver(o, positionals, values) {
+  const id = deliveryId("redeliver", positionals);
+  const call = await workerClient(o, values);
+  const r = await call((api) => api.redeliverWebhookDelivery({ webhookName: values.webhook, deliveryId: id, dryRun: Boolean(values["dry-run"]) }));
+  if (values.json) {
+    printJson(o, r);
+  } else {
+    if (r.dryRun) o.out("dry run: nothing was started or logged");
+    o.out(`outcome: ${r.outcome}`);
+    o.out(`status: ${r.status}`);
+    o.out(`reason: ${r.reason}`);
+    if (r.revision !== undefined) o.out(`revision: ${r.revision}`);
+    if (r.pipelineExecutionId !== undefined) o.out(`execution: ${r.pipelineExecutionId}`);
+    if (r.redeliveryId !== undefined) o.out(`redelivery: ${r.redeliveryId}`);
+    printRules(o, r.filters);
+  }
+  return r.outcome === "accepted" ? EXIT_OK : EXIT_NO;
 }
 
 async function main(argv) {

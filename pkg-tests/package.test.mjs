@@ -41,6 +41,8 @@ describe("tarball", () => {
       "package/dist/wasm/pipehook_bg.wasm",
       "package/dist/wasm/pipehook_nosimd_bg.wasm",
       "package/bin/pipehook.js",
+      "package/dist/client.js",
+      "package/dist/client.d.ts",
     ]) {
       assert.ok(files.has(f), `${f} is in the tarball`);
     }
@@ -136,6 +138,8 @@ describe("types", { timeout: 120_000 }, () => {
 import { validateWebhook, evaluateDelivery, compileWebhook, redactWebhook, PipehookError } from "pipehook";
 import type { PutWebhookInput, WebhookDefinition, Decision, Problem, FilterTrace, CompiledWebhook } from "pipehook";
 import init, { initSync } from "pipehook/web";
+import { PipehookClient, PipehookServiceError } from "pipehook/client";
+import type { WebhookDelivery, WebhookDeliverySummary, RedeliveryResult } from "pipehook/client";
 
 const input: PutWebhookInput = {
   webhook: {
@@ -199,7 +203,26 @@ async function web() {
   await init();
   initSync({ module: new Uint8Array(0) });
 }
-export { valid, problems, first, outcome, status, reason, trace, selected, expected, passed, revision, rotated, matched, redacted, badAuth, badCase, web };
+
+async function log() {
+  const client = new PipehookClient({ endpoint: "http://127.0.0.1:8787", region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+  const page: { deliveries: WebhookDeliverySummary[]; nextToken?: string } = await client.listWebhookDeliveries({ webhookName: "w", maxResults: 10 });
+  const { delivery }: { delivery: WebhookDelivery } = await client.getWebhookDelivery({ webhookName: "w", deliveryId: page.deliveries[0].deliveryId });
+  const traces: FilterTrace[] = delivery.filters;
+  const result: RedeliveryResult = await client.redeliverWebhookDelivery({ webhookName: "w", deliveryId: delivery.deliveryId, dryRun: true });
+  const started: string | undefined = result.pipelineExecutionId;
+  // @ts-expect-error dryRun is a boolean
+  await client.redeliverWebhookDelivery({ webhookName: "w", deliveryId: "x", dryRun: "yes" });
+  try {
+    await client.getWebhookDelivery({ webhookName: "w", deliveryId: "x" });
+  } catch (e) {
+    if (e instanceof PipehookServiceError) {
+      const status: number = e.$metadata.httpStatusCode;
+    }
+  }
+  return [traces, started];
+}
+export { log, valid, problems, first, outcome, status, reason, trace, selected, expected, passed, revision, rotated, matched, redacted, badAuth, badCase, web };
 `;
 
   function compile(name, lib) {

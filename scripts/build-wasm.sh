@@ -62,6 +62,12 @@ rm -f "$OUT/.gitignore"
 step "copying the web build to www/pkg/"
 rm -rf www/pkg && mkdir -p www/pkg && cp -r dist/* www/pkg/
 
+step "bundling the Worker client (js/client.js with aws4fetch and the AWS SDK's shared-file reader) into dist/client.js"
+# Node only (it reads ~/.aws): bundled after the copy to www/pkg/, which it has no use for.
+node_modules/.bin/esbuild js/client.js --bundle --format=esm --platform=node --minify --legal-comments=eof \
+  --log-level=warning --outfile=dist/client.js
+cp js/client.d.ts dist/
+
 step "bundling the page's editor (CodeMirror 6, www/src/editor.js) into www/build/editor.js"
 rm -rf www/build
 node_modules/.bin/esbuild www/src/editor.js --bundle --format=esm --minify --legal-comments=eof \

@@ -14,7 +14,8 @@
 #      dispatch with real local queues: an HTTP target verified with standardwebhooks, a
 #      second pipehook as the AWS target with botocore's SigV4Auth compared, exactly once,
 #      retries, the dead-letter queue (dispatch), injected faults (dispatch-faults), and the
-#      tag and StartPipelineExecution checks (dispatch-api)
+#      tag and StartPipelineExecution checks (dispatch-api); the delivery log and redelivery
+#      (deliveries), and the package's CLI against the Worker through its packed bin (cli)
 # Every response body is recorded by a proxy and scanned for SecretTokens.
 # Exits non-zero if anything fails.   SKIP_WORKER_BUILD=1 reuses worker/build.
 set -uo pipefail
@@ -31,6 +32,12 @@ fi
 if [ "${SKIP_WORKER_BUILD:-0}" != 1 ] || [ ! -f worker/build/index.js ]; then
   step "building the Worker"
   bash scripts/build-worker.sh || { echo "test-worker: build failed"; exit 1; }
+fi
+
+# cli.test.mjs runs the packed package's bin against the Worker: dist/ must be built.
+if [ ! -f dist/client.js ]; then
+  step "building the npm package (dist/) for the CLI suite"
+  bash scripts/build-wasm.sh || { echo "test-worker: package build failed"; exit 1; }
 fi
 
 step "Rust unit tests: src/pipeline.rs (core) and the Worker crate (SigV4, the AWS SigV4 suite), natively"
@@ -65,6 +72,7 @@ cat "$tmp/serve.log"
 step "node:test suites (@aws-sdk/client-codepipeline, the entry, GitHub deliveries, views, concurrency, wrangler dev)"
 # The SDK's notice about Node 20 support is not a test result.
 NODE_NO_WARNINGS=1 node --test worker-tests/api.test.mjs worker-tests/entry.test.mjs worker-tests/delivery.test.mjs worker-tests/views.test.mjs worker-tests/ways.test.mjs worker-tests/concurrency.test.mjs worker-tests/sigv4.test.mjs worker-tests/hostile.test.mjs worker-tests/faults.test.mjs worker-tests/start.test.mjs worker-tests/github.test.mjs worker-tests/rotation.test.mjs \
-  worker-tests/dispatch.test.mjs worker-tests/dispatch-faults.test.mjs worker-tests/dispatch-api.test.mjs || status=1
+  worker-tests/dispatch.test.mjs worker-tests/dispatch-faults.test.mjs worker-tests/dispatch-api.test.mjs \
+  worker-tests/deliveries.test.mjs worker-tests/cli.test.mjs || status=1
 
 exit $status

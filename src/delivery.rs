@@ -137,6 +137,32 @@ pub fn evaluate_delivery_with_plan(
     decide(webhook, plan, delivery, action_configuration, Traces::All)
 }
 
+/// Steps 3 and 4 alone (parse, filter), the delivery's authentication taken as passed: for a
+/// host deciding again a delivery it authenticated when it arrived (a redelivery from its log,
+/// or the traces of an accepted delivery built after answering it). Only `headers`'
+/// content type is read.
+pub fn evaluate_authenticated(
+    webhook: &ValidWebhook,
+    headers: &[(String, String)],
+    body: &[u8],
+    action_configuration: &BTreeMap<String, String>,
+    traces: Traces,
+) -> Decision {
+    if let Some(too_large) = too_large(body) {
+        return too_large;
+    }
+    let delivery = Delivery { headers, body, ..Default::default() };
+    decide_payload(webhook, webhook.plan(), &delivery, action_configuration, traces)
+}
+
+/// The decision on a body over [`MAX_BODY_BYTES`].
+fn too_large(body: &[u8]) -> Option<Decision> {
+    (body.len() > MAX_BODY_BYTES).then(|| Decision {
+        status: 413,
+        ..Decision::refused(Outcome::Malformed, format!("the body is {} bytes, more than the 25 MB limit", body.len()))
+    })
+}
+
 fn decide(
     webhook: &ValidWebhook,
     plan: Option<&ScanPlan>,
@@ -144,14 +170,8 @@ fn decide(
     action_configuration: &BTreeMap<String, String>,
     traces: Traces,
 ) -> Decision {
-    if delivery.body.len() > MAX_BODY_BYTES {
-        return Decision {
-            status: 413,
-            ..Decision::refused(
-                Outcome::Malformed,
-                format!("the body is {} bytes, more than the 25 MB limit", delivery.body.len()),
-            )
-        };
+    if let Some(too_large) = too_large(delivery.body) {
+        return too_large;
     }
     let matched_secret = match webhook.auth().authenticate(
         delivery.headers,

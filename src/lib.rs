@@ -31,7 +31,7 @@ pub mod wasm;
 
 pub use auth::{MatchedSecret, PreviousSecret};
 pub use delivery::{
-    evaluate_delivery, evaluate_delivery_with_traces, source_revision, Decision, Delivery, Outcome, Traces, HEADERS_READ,
+    evaluate_authenticated, evaluate_delivery, evaluate_delivery_with_traces, source_revision, Decision, Delivery, Outcome, Traces, HEADERS_READ,
 };
 pub use filter::FilterTrace;
 pub use model::*;

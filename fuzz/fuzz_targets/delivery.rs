@@ -1,6 +1,7 @@
 //! `evaluate_delivery` with arbitrary bodies, content types, signature headers, source
 //! addresses and filters: every decision is bounded and consistent, authentication decides
-//! before anything else, the host's precomputed MACs and the lazy traces change nothing.
+//! before anything else, the host's precomputed MACs and the lazy traces change nothing, and
+//! `evaluate_authenticated` decides what the delivery came to once it authenticated.
 #![no_main]
 
 mod common;
@@ -96,6 +97,19 @@ fn run(mut u: Unstructured<'_>) -> Result<()> {
         assert!(lazy.filters.is_empty());
     } else {
         assert_eq!(lazy.filters, d.filters);
+    }
+
+    // Decided again with the authentication taken as passed (a redelivery, an accepted delivery's
+    // traces built after answering): what the delivery came to once it authenticated, whatever
+    // the headers but the content type.
+    let again = pipehook::evaluate_authenticated(&hook, &headers, body, &conf, Traces::All);
+    common::check_decision(&again);
+    assert!(!matches!(again.outcome, Outcome::Unauthorized | Outcome::Forbidden), "{again:?}");
+    assert_eq!(again.matched_secret, None);
+    if !matches!(d.outcome, Outcome::Unauthorized | Outcome::Forbidden) {
+        let authenticated = pipehook::Decision { matched_secret: None, reason: again.reason.clone(), ..d.clone() };
+        assert_eq!(again, authenticated, "{d:?}");
+        assert!(d.reason.starts_with(&again.reason), "{d:?}");
     }
     Ok(())
 }

@@ -356,3 +356,28 @@ fn delivery_whole_document_over_the_value_bound_is_refused_413_unbuilt() {
     let body = format!("[{}]", vec!["7"; 2 * MAX_DOCUMENT_VALUES].join(",")).into_bytes();
     assert_eq!(decide(&definite, &signed(&body), &body, &BTreeMap::new()).outcome, Outcome::Accepted);
 }
+
+#[test]
+fn authenticated_decision_is_the_delivery_decision_without_its_authentication() {
+    let hook = webhook(json!([{"jsonPath": "$.ref", "matchEquals": "refs/heads/{Branch}"}]));
+    let body = fixture("push.with-new-branch.payload.json");
+    let cfg = config(&[("Branch", "master")]);
+    let signed_headers = signed(&body);
+    let full = decide(&hook, &signed_headers, &body, &cfg);
+    // No signature at all: the delivery is refused, the authenticated decision is the same as a signed one's.
+    let unsigned: Vec<(String, String)> = Vec::new();
+    assert_eq!(decide(&hook, &unsigned, &body, &cfg).outcome, Outcome::Unauthorized);
+    let again = evaluate_authenticated(&hook, &unsigned, &body, &cfg, Traces::All);
+    assert_eq!(again, Decision { matched_secret: None, ..full.clone() });
+    assert_eq!(again.filters.len(), 1);
+    // Accepted traces are built only when asked for.
+    assert!(evaluate_authenticated(&hook, &unsigned, &body, &cfg, Traces::WhenFiltered).filters.is_empty());
+    // The content type still decides how the body is read.
+    let form = format!("payload={}", form_urlencoded::byte_serialize(&body).collect::<String>());
+    let form_headers = vec![("Content-Type".to_string(), "application/x-www-form-urlencoded".to_string())];
+    assert_eq!(evaluate_authenticated(&hook, &form_headers, form.as_bytes(), &cfg, Traces::All).outcome, Outcome::Accepted);
+    assert_eq!(evaluate_authenticated(&hook, &unsigned, form.as_bytes(), &cfg, Traces::All).outcome, Outcome::Malformed);
+    // The body limit holds here too.
+    let huge = vec![b' '; MAX_BODY_BYTES + 1];
+    assert_eq!(evaluate_authenticated(&hook, &unsigned, &huge, &cfg, Traces::All).status, 413);
+}

@@ -42,6 +42,10 @@ pub struct ExecutionRef {
 pub struct StartDetails {
     pub webhook_name: String,
     pub webhook_arn: String,
+    /// The execution's `triggerDetail` when it is not the webhook ARN: a redelivery from the
+    /// delivery log names itself there (absent from messages sent before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_detail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,7 +115,7 @@ impl DispatchMessage {
             "event": s.event,
             "sourceRevision": s.source_revision,
             "variables": variables,
-            "trigger": {"triggerType": "Webhook", "triggerDetail": s.webhook_arn},
+            "trigger": {"triggerType": "Webhook", "triggerDetail": s.trigger_detail.as_ref().unwrap_or(&s.webhook_arn)},
         })
         .to_string()
     }

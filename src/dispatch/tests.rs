@@ -231,6 +231,7 @@ fn message(target: &str, v2: bool, revision: Option<&str>, variables: Vec<Pipeli
         start: StartDetails {
             webhook_name: "hook".into(),
             webhook_arn: "arn:aws:codepipeline:us-east-1:123456789012:webhook:hook".into(),
+            trigger_detail: None,
             delivery_id: Some("d-1".into()),
             event: Some("push".into()),
             source_action: "Source".into(),
@@ -281,6 +282,15 @@ fn http_body_has_every_member() {
     bare.start.event = None;
     let body: Value = serde_json::from_str(&bare.http_body()).unwrap();
     assert_eq!((&body["deliveryId"], &body["event"], &body["sourceRevision"], &body["variables"]), (&Value::Null, &Value::Null, &Value::Null, &json!({})));
+    // A redelivery names itself as the trigger; a message without the member (sent before it
+    // existed) still reads.
+    bare.start.trigger_detail = Some("arn:…:webhook:hook (redelivery r of delivery d)".into());
+    let body: Value = serde_json::from_str(&bare.http_body()).unwrap();
+    assert_eq!(body["trigger"]["triggerDetail"], "arn:…:webhook:hook (redelivery r of delivery d)");
+    let text = serde_json::to_string(&m).unwrap();
+    assert!(!text.contains("triggerDetail") && !text.contains("trigger_detail"), "{text}");
+    let read: DispatchMessage = serde_json::from_str(&text).unwrap();
+    assert_eq!(read.start.trigger_detail, None);
 }
 
 #[test]

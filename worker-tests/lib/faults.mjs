@@ -14,6 +14,10 @@
 //                                         // (a concurrent writer, deterministically)
 //   w.faults.writes                      // every write seen: { binding, method, key }
 //   w.faults.clear()                     // no fault planned; the log emptied
+//   w.faults.ignore = ["delivery/"]      // writes under these prefixes pass unseen (not logged,
+//                                        // not counted) unless a plan names one: background
+//                                        // writes (the delivery log, after each answer) that
+//                                        // would otherwise land among an operation's own
 //
 // Bindings of another kind are one entry in KINDS: the option key Miniflare takes them under,
 // the methods the binding has, and which of them write.
@@ -61,6 +65,8 @@ export function injectFaults(worker, spec) {
     writes: [],
     /** Planned faults, each counting the writes it matches (its binding, its key prefix). */
     plans: [],
+    /** Key prefixes whose writes pass unseen, unless a plan's prefix names them. */
+    ignore: [],
     failNth(n, { binding = null, mode = "before", prefix = null } = {}) {
       this.plans = [{ n, binding, mode, prefix, seen: 0 }];
     },
@@ -77,6 +83,8 @@ export function injectFaults(worker, spec) {
     },
     /** How this process answers one write. */
     async decide(write) {
+      const key = write.key ?? "";
+      if (this.ignore.some((i) => key.startsWith(i)) && !this.plans.some((p) => p.prefix && key.startsWith(p.prefix))) return "pass";
       this.writes.push(write);
       const matches = (p) => (!p.binding || p.binding === write.binding) && (!p.prefix || (write.key ?? "").startsWith(p.prefix));
       let plan = null;

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
-use crate::ops::{executions, pipelines, tags, third_party, webhooks};
+use crate::ops::{deliveries, executions, pipelines, tags, third_party, webhooks};
 use crate::sigv4::{self, AuthError, Credential, SignedRequest};
 use crate::store::{Store, StoreError};
 use crate::{config, ids, read_body, Body};
@@ -63,6 +63,8 @@ aws_errors! {
     LimitExceededException => 400,
     ConcurrentModificationException => 400,
     WebhookNotFoundException => 400,
+    // pipehook's own: a delivery the webhook's log does not hold (`ops/deliveries.rs`).
+    WebhookDeliveryNotFoundException => 400,
     ResourceNotFoundException => 400,
     // AWS's common errors, for a third party (GitHub) that limits or fails: SDKs retry both.
     ThrottlingException => 400,
@@ -150,6 +152,8 @@ pub struct Ctx {
     pub github_api_url: String,
     /// How long a replaced SecretToken stays valid (`SECRET_ROTATION_GRACE_S`; 0: off).
     pub secret_rotation_grace_s: u64,
+    /// The bindings, for what starts an execution (the dispatch queue).
+    pub env: Env,
 }
 
 impl Ctx {
@@ -226,6 +230,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
             caller,
             github_api_url: cfg.github_api_url,
             secret_rotation_grace_s: cfg.secret_rotation_grace_s,
+            env: env.clone(),
         };
         // Deliveries in this isolate read afresh what this request may change
         // (delivery.rs): views read before or during it are forgotten after it.
@@ -280,8 +285,13 @@ enum Service {
 
 /// The router table of pipehook's own operations (`Pipehook_20261201.<Operation>`,
 /// SPEC §3): signed and answered like AWS's, beside them.
-async fn dispatch_pipehook(_ctx: &Ctx, operation: &str, _input: Value) -> OpResult {
-    Err(unknown_operation(&format!("{PIPEHOOK_TARGET_PREFIX}{operation}")))
+async fn dispatch_pipehook(ctx: &Ctx, operation: &str, input: Value) -> OpResult {
+    match operation {
+        "ListWebhookDeliveries" => deliveries::list_webhook_deliveries(ctx, input).await,
+        "GetWebhookDelivery" => deliveries::get_webhook_delivery(ctx, input).await,
+        "RedeliverWebhookDelivery" => deliveries::redeliver_webhook_delivery(ctx, input).await,
+        other => Err(unknown_operation(&format!("{PIPEHOOK_TARGET_PREFIX}{other}"))),
+    }
 }
 
 /// The answer for an `X-Amz-Target` naming no operation; the name is cut to 100 characters.

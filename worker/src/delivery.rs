@@ -28,7 +28,12 @@
 //! - during a secret rotation (`rotation.rs`), a delivery the current secret
 //!   refuses is decided again with the previous one, its MAC by Web Crypto too:
 //!   only refused deliveries take that way, so one signed with the current
-//!   secret costs what it did before.
+//!   secret costs what it did before;
+//! - after the answer, every delivery to a known webhook is logged
+//!   (`delivery_log.rs`, `delivery/logged.rs`): the hot path only moves what it
+//!   holds into a record handed to `ctx.waitUntil`, and the entry is built and
+//!   written from a zero timer, so the answer leaves first and the synchronous
+//!   way above stays synchronous.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -50,6 +55,9 @@ use crate::rotation;
 use crate::store::{DeliveryView, PipelineSnapshot, PreviousSecret, Store, TokenEntry};
 use crate::webcrypto;
 use crate::{config, handoff, views, Body, KV_BINDING};
+
+mod logged;
+use logged::{after_answer, Answered, Record, Started};
 
 /// GitHub's own maximum payload.
 pub const MAX_DELIVERY_BYTES: usize = 25 * 1024 * 1024;
@@ -513,7 +521,7 @@ async fn drain_body(req: &web_sys::Request, declared: Option<u64>) -> Result<(),
     }
 }
 
-fn body_error(e: BodyError) -> web_sys::Response {
+fn body_error(e: &BodyError) -> web_sys::Response {
     match e {
         BodyError::TooLarge => too_large(),
         BodyError::Unreadable => {
@@ -597,7 +605,13 @@ fn token_of(url: &str) -> Option<String> {
 pub fn handle(req: web_sys::Request, url: &str, env: Env, ctx: Context) -> JsValue {
     let token = token_of(url);
     let headers = DeliveryHeaders::of(&req);
+    let at_ms = js_sys::Date::now();
     if headers.declared.is_some_and(|n| n > MAX_DELIVERY_BYTES as u64) {
+        if let Some(token) = token {
+            // Logged when the token turns out to be a webhook's (found after answering).
+            let record = Record { token, hot: None, headers, at_ms, body: None, answered: Answered::Body(BodyError::TooLarge) };
+            after_answer(&ctx, env, record);
+        }
         return too_large().into();
     }
     let at_hand = match &token {
@@ -607,16 +621,16 @@ pub fn handle(req: web_sys::Request, url: &str, env: Env, ctx: Context) -> JsVal
     match (at_hand, token) {
         (Some((hot, key)), Some(token)) => {
             let hash = key.as_ref().map(|(hash, _)| *hash);
-            let pending = Pending { token, headers, hot, hash };
+            let pending = Pending { token, headers, hot, hash, ctx, at_ms };
             let decide =
                 Closure::<dyn FnMut(JsValue) -> JsValue>::once_into_js(move |read: JsValue| pending.decide(read, env));
             match webcrypto::read_and_sign_then(&req, key.as_ref().map(|(_, k)| k), &decide) {
                 Some(answer) => answer.into(),
-                None => body_error(BodyError::Unreadable).into(),
+                None => body_error(&BodyError::Unreadable).into(),
             }
         }
         (_, token) => {
-            future_to_promise(async move { Ok(handle_async(req, token, headers, &env, &ctx).await.into()) }).into()
+            future_to_promise(async move { Ok(handle_async(req, token, headers, at_ms, env, &ctx).await.into()) }).into()
         }
     }
 }
@@ -638,24 +652,42 @@ struct Pending {
     headers: DeliveryHeaders,
     hot: Rc<Hot>,
     hash: Option<GithubMac>,
+    ctx: Context,
+    /// When it arrived (epoch ms), for its log entry.
+    at_ms: f64,
 }
 
 impl Pending {
     /// `read` is what the body's read and signature settled to (`webcrypto::read_and_sign_then`).
     fn decide(self, read: JsValue, env: Env) -> JsValue {
-        let (body, macs) = match received(webcrypto::read_pair(read), self.hash) {
+        let Pending { token, headers, hot, hash, ctx, at_ms } = self;
+        let (body, macs) = match received(webcrypto::read_pair(read), hash) {
             Ok(read) => read,
-            Err(e) => return body_error(e).into(),
+            Err(e) => {
+                let answer = body_error(&e);
+                let record = Record { token, hot: Some(hot), headers, at_ms, body: None, answered: Answered::Body(e) };
+                after_answer(&ctx, env, record);
+                return answer.into();
+            }
         };
-        match verdict(&self.hot, &self.headers, &body, macs.as_ref(), None, &env) {
-            Answer::Now(answer) => answer.into(),
+        match verdict(&hot, &headers, &body, macs.as_ref(), None, &env) {
+            Answer::Now(answer, decision) => {
+                let record = Record { token, hot: Some(hot), headers, at_ms, body: Some(body), answered: Answered::Decided(decision) };
+                after_answer(&ctx, env, record);
+                answer.into()
+            }
             Answer::Store(decision) => future_to_promise(async move {
-                let delivery = Stored { token: &self.token, hot: &self.hot, headers: &self.headers, body: &body };
-                Ok(store_and_answer(&env, delivery, decision).await.into())
+                let delivery = Stored { token: &token, hot: &hot, headers: &headers, body: &body };
+                let (answer, started) = store_and_answer(&env, delivery, &decision).await;
+                let answered = Answered::Accepted(decision, started);
+                after_answer(&ctx, env, Record { token, hot: Some(hot), headers, at_ms, body: Some(body), answered });
+                Ok(answer.into())
             })
             .into(),
             Answer::TryPrevious => future_to_promise(async move {
-                Ok(with_previous_secret(&env, &self.token, &self.hot, &self.headers, body, macs).await.into())
+                let (answer, answered) = with_previous_secret(&env, &token, &hot, &headers, &body, macs).await;
+                after_answer(&ctx, env, Record { token, hot: Some(hot), headers, at_ms, body: Some(body), answered });
+                Ok(answer.into())
             })
             .into(),
         }
@@ -666,14 +698,15 @@ async fn handle_async(
     req: web_sys::Request,
     token: Option<String>,
     headers: DeliveryHeaders,
-    env: &Env,
+    at_ms: f64,
+    env: Env,
     ctx: &Context,
 ) -> web_sys::Response {
     // The token is resolved first (no wait when this isolate's memo holds it),
     // so that the body can be read and signed in one promise.
     let resolved = match &token {
         None => Resolved::Unknown,
-        Some(t) => resolve(t, env, ctx).await,
+        Some(t) => resolve(t, &env, ctx).await,
     };
     let hot = match resolved {
         Resolved::Found(hot) => hot,
@@ -682,12 +715,13 @@ async fn handle_async(
         // connection reset under the sender, who then sees no status at all.
         refused => {
             if let Err(e) = drain_body(&req, headers.declared).await {
-                return body_error(e);
+                return body_error(&e);
             }
-            return match refused {
-                Resolved::Unavailable(what) => unavailable(what),
-                Resolved::Broken => {
-                    answer(500, json!({"message": "The stored webhook definition no longer validates."}))
+            return match (refused, token) {
+                (Resolved::Unavailable(what), _) => unavailable(what),
+                (Resolved::Broken, Some(token)) => {
+                    after_answer(ctx, env, Record { token, hot: None, headers, at_ms, body: None, answered: Answered::Broken });
+                    answer(500, json!({"message": BROKEN}))
                 }
                 _ => unknown(),
             };
@@ -697,20 +731,32 @@ async fn handle_async(
 
     let (body, macs) = match body_and_mac(&hot, &req, &headers).await {
         Ok(read) => read,
-        Err(e) => return body_error(e),
-    };
-    match verdict(&hot, &headers, &body, macs.as_ref(), None, env) {
-        Answer::Now(answer) => answer,
-        Answer::Store(decision) => {
-            store_and_answer(env, Stored { token: &token, hot: &hot, headers: &headers, body: &body }, decision).await
+        Err(e) => {
+            let answer = body_error(&e);
+            after_answer(ctx, env, Record { token, hot: Some(hot), headers, at_ms, body: None, answered: Answered::Body(e) });
+            return answer;
         }
-        Answer::TryPrevious => with_previous_secret(env, &token, &hot, &headers, body, macs).await,
-    }
+    };
+    let (answer, answered) = match verdict(&hot, &headers, &body, macs.as_ref(), None, &env) {
+        Answer::Now(answer, decision) => (answer, Answered::Decided(decision)),
+        Answer::Store(decision) => {
+            let delivery = Stored { token: &token, hot: &hot, headers: &headers, body: &body };
+            let (answer, started) = store_and_answer(&env, delivery, &decision).await;
+            (answer, Answered::Accepted(decision, started))
+        }
+        Answer::TryPrevious => with_previous_secret(&env, &token, &hot, &headers, &body, macs).await,
+    };
+    after_answer(ctx, env, Record { token, hot: Some(hot), headers, at_ms, body: Some(body), answered });
+    answer
 }
+
+/// What a 500 says of a webhook whose stored definition no longer validates.
+const BROKEN: &str = "The stored webhook definition no longer validates.";
 
 /// A decided delivery's answer: ready, or to be given once the execution is stored.
 enum Answer {
-    Now(web_sys::Response),
+    /// Answered now: the response, and the decision for the log.
+    Now(web_sys::Response, Decision),
     Store(Decision),
     /// Refused with the current secret while a rotation's previous secret is still
     /// honoured: to be decided again with it ([`with_previous_secret`]).
@@ -744,7 +790,7 @@ fn verdict(
         decision.reason.push_str(&previous_secret_note(hot));
     }
 
-    Answer::Now(match decision.outcome {
+    let answer = match decision.outcome {
         Outcome::Unauthorized if previous.is_none() && hot.previous_for(headers, env).is_some() => {
             return Answer::TryPrevious
         }
@@ -762,7 +808,8 @@ fn verdict(
         }
         Outcome::Filtered => filtered(&decision),
         Outcome::Accepted => return Answer::Store(decision),
-    })
+    };
+    Answer::Now(answer, decision)
 }
 
 fn unauthorized() -> web_sys::Response {
@@ -779,16 +826,32 @@ async fn with_previous_secret(
     token: &str,
     hot: &Hot,
     headers: &DeliveryHeaders,
-    body: Vec<u8>,
+    body: &[u8],
     macs: Option<PrecomputedMacs>,
-) -> web_sys::Response {
-    let Some((hash, previous)) = hot.previous_for(headers, env) else { return unauthorized() };
-    let previous_macs = hot.previous_macs(hash, previous, &body).await;
+) -> (web_sys::Response, Answered) {
+    let refused = |why: &str| {
+        let decision = pipehook::Decision {
+            outcome: Outcome::Unauthorized,
+            status: 401,
+            reason: why.to_string(),
+            filters: Vec::new(),
+            revision: None,
+            matched_secret: None,
+        };
+        (unauthorized(), Answered::Decided(decision))
+    };
+    let Some((hash, previous)) = hot.previous_for(headers, env) else {
+        return refused("the previous SecretToken expired while the delivery was decided");
+    };
+    let previous_macs = hot.previous_macs(hash, previous, body).await;
     let given = pipehook::PreviousSecret { secret: &previous.secret_token, macs: previous_macs.as_ref() };
-    match verdict(hot, headers, &body, macs.as_ref(), Some(given), env) {
-        Answer::Now(answer) => answer,
-        Answer::Store(decision) => store_and_answer(env, Stored { token, hot, headers, body: &body }, decision).await,
-        Answer::TryPrevious => unauthorized(),
+    match verdict(hot, headers, body, macs.as_ref(), Some(given), env) {
+        Answer::Now(answer, decision) => (answer, Answered::Decided(decision)),
+        Answer::Store(decision) => {
+            let (answer, started) = store_and_answer(env, Stored { token, hot, headers, body }, &decision).await;
+            (answer, Answered::Accepted(decision, started))
+        }
+        Answer::TryPrevious => refused("no SecretToken verifies the signature"),
     }
 }
 
@@ -817,23 +880,21 @@ struct Stored<'a> {
     body: &'a [u8],
 }
 
-async fn store_and_answer(env: &Env, delivery: Stored<'_>, decision: Decision) -> web_sys::Response {
+async fn store_and_answer(env: &Env, delivery: Stored<'_>, decision: &Decision) -> (web_sys::Response, Started) {
     match store(env) {
         Some(store) => accepted(&store, env, delivery, decision).await,
-        None => unavailable("binding"),
+        None => (unavailable("binding"), Started::Unavailable("binding")),
     }
 }
 
 /// Stores the execution, and hands it to its pipeline's dispatch target if it has one
 /// (`handoff.rs`), and `lastTriggered` at most once a second, before answering 200.
-async fn accepted(store: &Store, env: &Env, delivery: Stored<'_>, decision: Decision) -> web_sys::Response {
+async fn accepted(store: &Store, env: &Env, delivery: Stored<'_>, decision: &Decision) -> (web_sys::Response, Started) {
     let Stored { token, hot, headers, body } = delivery;
     let def = hot.webhook.definition();
     let Some(pipeline) = &hot.pipeline else {
-        return answer(
-            404,
-            json!({"outcome": "accepted", "message": format!("Pipeline '{}' no longer exists; nothing was started.", def.target_pipeline)}),
-        );
+        let message = no_pipeline(&def.target_pipeline);
+        return (answer(404, json!({"outcome": "accepted", "message": message})), Started::NoPipeline(message));
     };
     let cfg = config(env);
     let arn = format!("arn:aws:codepipeline:{}:{}:webhook:{}", cfg.region, cfg.account, def.name);
@@ -841,6 +902,7 @@ async fn accepted(store: &Store, env: &Env, delivery: Stored<'_>, decision: Deci
     let accepted = handoff::Accepted {
         webhook_name: &def.name,
         webhook_arn: &arn,
+        trigger_detail: &arn,
         token,
         pipeline_name: &def.target_pipeline,
         pipeline,
@@ -867,15 +929,20 @@ async fn accepted(store: &Store, env: &Env, delivery: Stored<'_>, decision: Deci
     let (execution, ()) = join(execution, triggered).await;
     let id = match execution {
         Ok(id) => id,
-        Err(what) => return unavailable(what),
+        Err(what) => return (unavailable(what), Started::Unavailable(what)),
     };
     let mut body = json!({"outcome": "accepted", "pipelineExecutionId": id});
-    if let Some(r) = decision.revision {
+    if let Some(r) = &decision.revision {
         body["revision"] = json!(r);
     }
     if decision.matched_secret == Some(MatchedSecret::Previous) {
         body["reason"] = json!(decision.reason);
         with_previous_expiry(&mut body, hot);
     }
-    answer(200, body)
+    (answer(200, body), Started::Execution(id))
+}
+
+/// What an accepted delivery to a webhook whose pipeline is gone is told (404).
+pub fn no_pipeline(pipeline: &str) -> String {
+    format!("Pipeline '{pipeline}' no longer exists; nothing was started.")
 }

@@ -85,6 +85,8 @@ thread_local! {
 pub struct Accepted<'a> {
     pub webhook_name: &'a str,
     pub webhook_arn: &'a str,
+    /// The execution's `triggerDetail`: the webhook ARN, or what names a redelivery.
+    pub trigger_detail: &'a str,
     pub token: &'a str,
     pub pipeline_name: &'a str,
     pub pipeline: &'a PipelineSnapshot,
@@ -105,7 +107,7 @@ pub type Unavailable = &'static str;
 /// Records (and hands off) the execution of an accepted delivery; its id.
 pub async fn start(store: &Store, env: &Env, a: &Accepted<'_>) -> Result<String, Unavailable> {
     let Some(delivery) = a.delivery_id else {
-        let id = ids::execution_id(a.now_ms);
+        let id = ids::time_ordered(a.now_ms);
         return first(store, env, a, &id, false).await.map(|()| id);
     };
     let id = execution_id_for_delivery(a.webhook_arn, a.token, delivery);
@@ -157,7 +159,7 @@ async fn first(store: &Store, env: &Env, a: &Accepted<'_>, id: &str, derived: bo
     let revision: Option<String> = a.revision.map(|r| r.chars().take(200).collect());
     let sources: Vec<Source> =
         revision.as_deref().map(|revision| Source { action: a.source_action, revision }).into_iter().collect();
-    let trigger = Trigger { trigger_type: "Webhook", detail: a.webhook_arn };
+    let trigger = Trigger { trigger_type: "Webhook", detail: a.trigger_detail };
     let status_summary = start.summary();
     let new = NewExecution {
         id,
@@ -268,6 +270,7 @@ fn message(a: &Accepted<'_>, id: &str, started_ms: u64, hot: &HotDispatch, varia
         start: StartDetails {
             webhook_name: a.webhook_name.to_string(),
             webhook_arn: a.webhook_arn.to_string(),
+            trigger_detail: (a.trigger_detail != a.webhook_arn).then(|| a.trigger_detail.to_string()),
             delivery_id: a.delivery_id.map(str::to_string),
             event: a.event.map(str::to_string),
             source_action: a.source_action.to_string(),

@@ -14,6 +14,7 @@ use worker::{Context, Env, Method, Request, Response, Result};
 
 mod api;
 mod delivery;
+mod delivery_log;
 mod dispatch;
 mod handoff;
 mod github;
@@ -201,10 +202,10 @@ pub(crate) mod ids {
         format_uuid(b)
     }
 
-    /// An execution id: a version 7 UUID (RFC 9562), whose first 48 bits are the
-    /// start time in epoch milliseconds, so the id alone names the execution's
-    /// listing key (`store.rs`), and 74 random bits.
-    pub fn execution_id(started_ms: u64) -> String {
+    /// A time-ordered id, an execution's or a delivery log entry's: a version 7 UUID
+    /// (RFC 9562), whose first 48 bits are the time in epoch milliseconds, so the id
+    /// alone names its listing key (`store.rs`), and 74 random bits.
+    pub fn time_ordered(started_ms: u64) -> String {
         let mut b = random::<16>();
         b[..6].copy_from_slice(&started_ms.to_be_bytes()[2..]);
         b[6] = (b[6] & 0x0f) | 0x70;
@@ -212,9 +213,9 @@ pub(crate) mod ids {
         format_uuid(b)
     }
 
-    /// The start time an [`execution_id`] carries; `None` for any other id
+    /// The time a [`time_ordered`] id carries; `None` for any other id
     /// (executions stored before, request input that is not ours).
-    pub fn execution_id_time(id: &str) -> Option<u64> {
+    pub fn time_of(id: &str) -> Option<u64> {
         let b = id.as_bytes();
         if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[14] != b'7' {
             return None;
@@ -247,15 +248,15 @@ pub(crate) mod ids {
         #[test]
         fn execution_ids_carry_their_start_time() {
             for ms in [0u64, 1, 1_763_830_000_123, (1 << 48) - 1] {
-                let id = execution_id(ms);
+                let id = time_ordered(ms);
                 assert_eq!(id.len(), 36);
                 assert_eq!(&id[14..15], "7");
                 assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
-                assert_eq!(execution_id_time(&id), Some(ms));
+                assert_eq!(time_of(&id), Some(ms));
             }
-            assert_eq!(execution_id_time(&uuid()), None);
-            assert_eq!(execution_id_time("not-an-id"), None);
-            assert_eq!(execution_id_time("zzzzzzzz-zzzz-7zzz-8zzz-zzzzzzzzzzzz"), None);
+            assert_eq!(time_of(&uuid()), None);
+            assert_eq!(time_of("not-an-id"), None);
+            assert_eq!(time_of("zzzzzzzz-zzzz-7zzz-8zzz-zzzzzzzzzzzz"), None);
         }
     }
 }

@@ -14,6 +14,7 @@
 //! | `execution-id/<pipeline>/<incarnation>/<id>` | a delivery-derived id's start time in epoch ms; or the execution itself (executions stored before ids carried their time) | deliveries to a pipeline with a dispatch target carrying `X-GitHub-Delivery` |
 //! | `client-token/<pipeline>/<incarnation>/<token>` | the execution id | StartPipelineExecution with a clientRequestToken |
 //! | `registration/<name>` | [`Registration`]: the webhook's hook on GitHub (API, repository, hook id) | Register/DeregisterWebhookWithThirdParty |
+//! | `delivery/<token>/<inverted ms>-<id>` | a delivery log entry (`delivery_log.rs`); metadata = its summary; expires after 7 days | deliveries (after answering), RedeliverWebhookDelivery |
 //!
 //! The webhook and pipeline records are the source of truth. `token/<token>`
 //! is what a delivery reads, in one KV read: either a [`DeliveryView`] (the
@@ -217,6 +218,12 @@ fn execution_key(pipeline: &str, incarnation: &str, started_ms: u64, id: &str) -
     format!("{EXECUTION}{pipeline}/{incarnation}/{inverted:013}-{id}")
 }
 
+/// Newest first, as executions are: the id (a time-ordered id) names the time.
+fn delivery_key(token: &str, at_ms: u64, id: &str) -> String {
+    let inverted = 9_999_999_999_999u64.saturating_sub(at_ms);
+    format!("{DELIVERY}{token}/{inverted:013}-{id}")
+}
+
 fn id_key(pipeline: &str, incarnation: &str, id: &str) -> String {
     format!("{EXECUTION_ID}{pipeline}/{incarnation}/{id}")
 }
@@ -229,6 +236,7 @@ const EXECUTION: &str = "execution/";
 const EXECUTION_ID: &str = "execution-id/";
 const CLIENT_TOKEN: &str = "client-token/";
 const REGISTRATION: &str = "registration/";
+const DELIVERY: &str = "delivery/";
 
 impl Store {
     pub fn new(kv: KvStore) -> Self {
@@ -430,13 +438,13 @@ impl Store {
         execution: &Value,
         summary: Value,
     ) -> StoreResult<()> {
-        // One write: the id carries `started_ms` (`ids::execution_id`), so GetPipelineExecution
+        // One write: the id carries `started_ms` (`ids::time_ordered`), so GetPipelineExecution
         // finds this listing key from the id alone.
         self.put_json(&execution_key(pipeline, incarnation, started_ms, id), execution, Some(summary)).await
     }
 
     pub async fn execution(&self, pipeline: &str, incarnation: &str, id: &str) -> StoreResult<Option<Value>> {
-        if let Some(started_ms) = crate::ids::execution_id_time(id) {
+        if let Some(started_ms) = crate::ids::time_of(id) {
             if let Some(found) = self.get_json(&execution_key(pipeline, incarnation, started_ms, id)).await? {
                 return Ok(Some(found));
             }
@@ -518,4 +526,88 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    // --- the delivery log (`delivery_log.rs`) ---
+
+    /// A log entry's bytes, by its id (which carries its time); `None` for an id that is not one.
+    pub async fn delivery(&self, token: &str, id: &str) -> StoreResult<Option<Vec<u8>>> {
+        let Some(at_ms) = crate::ids::time_of(id) else { return Ok(None) };
+        Ok(self.kv.get(&delivery_key(token, at_ms, id)).bytes().await?)
+    }
+
+    /// A page of log entry summaries, newest first.
+    pub async fn list_deliveries(&self, token: &str, limit: u64, cursor: Option<String>) -> StoreResult<Page<Value>> {
+        let page = self.list(&format!("{DELIVERY}{token}/"), limit, cursor).await?;
+        let items = page.items.into_iter().filter_map(|k| k.metadata).collect();
+        Ok(Page { items, next: page.next })
+    }
+}
+
+// A log entry's write, and the trim that may follow it, in one call into JS, answering one
+// promise: after a delivery's answer, a Rust future per KV call (a JsFuture, its closures, a
+// wake through the task queue) and workers-rs's conversions of the options and of a listing's
+// metadata cost the Worker more than the entry itself (`bench/RESULTS.md`, "The delivery log").
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "
+export function writeLogEntry(env, binding, key, value, metadata, ttl, trimPrefix, keep, limit) {
+  const kv = env[binding];
+  if (!kv) return Promise.resolve(false);
+  let put;
+  try {
+    put = kv.put(key, value, { metadata: JSON.parse(metadata), expirationTtl: ttl });
+  } catch (e) {
+    return Promise.resolve(false);
+  }
+  return put.then(
+    () => trimPrefix === undefined ? true : kv.list({ prefix: trimPrefix, limit })
+      .then((page) => Promise.all(page.keys.slice(keep).map((k) => kv.delete(k.name))))
+      .then(() => true, () => true),
+    () => false,
+  );
+}
+")]
+extern "C" {
+    #[wasm_bindgen(js_name = writeLogEntry)]
+    #[allow(clippy::too_many_arguments)]
+    fn write_log_entry_js(
+        env: &wasm_bindgen::JsValue,
+        binding: &str,
+        key: &str,
+        value: &js_sys::Uint8Array,
+        metadata: &str,
+        ttl: f64,
+        trim_prefix: Option<String>,
+        keep: u32,
+        limit: u32,
+    ) -> js_sys::Promise;
+}
+
+/// A delivery log entry to write (`delivery_log.rs`).
+pub struct LogWrite<'a> {
+    pub token: &'a str,
+    pub at_ms: u64,
+    pub id: &'a str,
+    /// The stored bytes (copied into JS here: KV reads them after this returns).
+    pub value: &'a [u8],
+    /// The listing summary, as JSON text (KV metadata).
+    pub metadata: &'a str,
+    pub ttl_s: u64,
+    /// Then delete what is past the newest `keep` of the `limit` newest entries.
+    pub trim: Option<(u32, u32)>,
+}
+
+/// Writes a log entry (KV deletes it after `ttl_s`), then trims the log when asked: the promise
+/// of `true` once the entry is written, `false` when it could not be.
+pub fn write_log_entry(env: &worker::Env, w: &LogWrite<'_>) -> js_sys::Promise {
+    let (keep, limit) = w.trim.unwrap_or((0, 0));
+    write_log_entry_js(
+        env.as_ref(),
+        crate::KV_BINDING,
+        &delivery_key(w.token, w.at_ms, w.id),
+        &js_sys::Uint8Array::from(w.value),
+        w.metadata,
+        w.ttl_s as f64,
+        w.trim.map(|_| format!("{DELIVERY}{}/", w.token)),
+        keep,
+        limit,
+    )
 }

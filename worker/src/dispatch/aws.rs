@@ -119,6 +119,7 @@ mod tests {
             start: StartDetails {
                 webhook_name: "w".into(),
                 webhook_arn: "arn:aws:codepipeline:us-east-1:123456789012:webhook:w".into(),
+                trigger_detail: None,
                 delivery_id: None,
                 event: None,
                 source_action: "Source".into(),

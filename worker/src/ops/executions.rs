@@ -211,13 +211,13 @@ pub async fn start_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
     if let Some(t) = &token {
         if let Some(id) = ctx.store.client_token(&name, &pipeline.incarnation, t).await? {
             if ctx.store.execution(&name, &pipeline.incarnation, &id).await?.is_none() {
-                let started = ids::execution_id_time(&id).unwrap_or(ctx.now_ms);
+                let started = ids::time_of(&id).unwrap_or(ctx.now_ms);
                 new(&id, started).put(&ctx.store).await?;
             }
             return Ok(json!({ "pipelineExecutionId": id }));
         }
     }
-    let id = ids::execution_id(ctx.now_ms);
+    let id = ids::time_ordered(ctx.now_ms);
     if let Some(t) = &token {
         ctx.store.put_client_token(&name, &pipeline.incarnation, t, &id).await?;
     }
@@ -250,14 +250,7 @@ fn requested<'a>(
 pub async fn get_pipeline_execution(ctx: &Ctx, input: Value) -> OpResult {
     let mut checks = Checks::default();
     let name = checks.name(&input, "pipelineName");
-    let id = checks.string(&input, "pipelineExecutionId", true, 1, 100);
-    if let Some(id) = id.as_deref().filter(|id| !is_uuid(id)) {
-        checks.problem(pipehook::Problem::constraint(
-            "pipelineExecutionId",
-            Some(id),
-            "Member must satisfy regular expression pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        ));
-    }
+    let id = checks.uuid(&input, "pipelineExecutionId");
     checks.finish()?;
     let (name, id) = (name.unwrap_or_default(), id.unwrap_or_default());
     let Some(pipeline) = ctx.store.pipeline(&name).await? else {
@@ -289,13 +282,4 @@ pub async fn list_pipeline_executions(ctx: &Ctx, input: Value) -> OpResult {
         out["nextToken"] = json!(next);
     }
     Ok(out)
-}
-
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }

@@ -1,6 +1,7 @@
 //! One small module per operation family. Each handler takes the request's
 //! JSON input and answers the output shape of the service model.
 
+pub mod deliveries;
 pub mod executions;
 pub mod pipelines;
 pub mod tags;
@@ -110,6 +111,32 @@ impl Checks {
         }
     }
 
+    /// A required id member of the model's PipelineExecutionId form: a lower-case UUID.
+    pub fn uuid(&mut self, input: &Value, member: &str) -> Option<String> {
+        let id = self.string(input, member, true, 1, 100)?;
+        if is_uuid(&id) {
+            return Some(id);
+        }
+        self.problems.push(Problem::constraint(
+            member,
+            Some(&id),
+            "Member must satisfy regular expression pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        ));
+        None
+    }
+
+    /// An optional boolean member.
+    pub fn boolean(&mut self, input: &Value, member: &str) -> Option<bool> {
+        match input.get(member) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                self.wrong_type(member, "boolean");
+                None
+            }
+        }
+    }
+
     pub fn problem(&mut self, p: Problem) {
         self.problems.push(p);
     }
@@ -139,4 +166,13 @@ pub fn decode_next_token(kind: &str, token: Option<String>) -> Result<Option<Str
 
 pub fn encode_next_token(kind: &str, cursor: Option<String>) -> Option<String> {
     cursor.map(|c| format!("{kind}:{c}"))
+}
+
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }

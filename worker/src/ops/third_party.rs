@@ -25,7 +25,7 @@
 
 use serde_json::{json, Value};
 
-use super::webhooks::{target_pipeline, webhook_url};
+use super::webhooks::{existing_webhook, target_pipeline, webhook_url};
 use super::Checks;
 use crate::api::{ApiError, Ctx, OpResult};
 use crate::github::{self, Failure, GithubError, HookSpec, Repository};
@@ -36,7 +36,7 @@ const GITHUB_SOURCE: [(&str, &str); 4] =
     [("category", "Source"), ("owner", "ThirdParty"), ("provider", "GitHub"), ("version", "1")];
 
 pub async fn register_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpResult {
-    let (name, record) = existing_webhook(ctx, &input).await?;
+    let (name, record) = existing_webhook(ctx, &input, Checks::default()).await?;
     let target = Target::of(ctx, &name, &record).await?;
     let failed = |f: Failure| target.error(Verb::Register, f);
     let repo = target.repository(ctx);
@@ -74,7 +74,7 @@ pub async fn register_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpRes
 }
 
 pub async fn deregister_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpResult {
-    let (name, record) = existing_webhook(ctx, &input).await?;
+    let (name, record) = existing_webhook(ctx, &input, Checks::default()).await?;
     let target = Target::of(ctx, &name, &record).await?;
     let failed = |f: Failure| target.error(Verb::Deregister, f);
     match ctx.store.registration(&name).await? {
@@ -93,16 +93,6 @@ pub async fn deregister_webhook_with_third_party(ctx: &Ctx, input: Value) -> OpR
     Ok(json!({}))
 }
 
-async fn existing_webhook(ctx: &Ctx, input: &Value) -> Result<(String, WebhookRecord), ApiError> {
-    let mut checks = Checks::default();
-    let name = checks.name(input, "webhookName");
-    checks.finish()?;
-    let name = name.unwrap_or_default();
-    match ctx.store.webhook(&name).await? {
-        Some(record) => Ok((name, record)),
-        None => Err(ApiError::WebhookNotFoundException(format!("Webhook '{name}' not found"))),
-    }
-}
 
 #[derive(Clone, Copy)]
 enum Verb {

@@ -137,6 +137,18 @@ pub async fn delete_webhook(ctx: &Ctx, input: Value) -> OpResult {
     Ok(json!({}))
 }
 
+/// The webhook an input's `webhookName` names, once `checks` (the operation's other members,
+/// checked first) and the name pass; WebhookNotFoundException when there is none.
+pub async fn existing_webhook(ctx: &Ctx, input: &Value, mut checks: Checks) -> Result<(String, WebhookRecord), ApiError> {
+    let name = checks.name(input, "webhookName");
+    checks.finish()?;
+    let name = name.unwrap_or_default();
+    match ctx.store.webhook(&name).await? {
+        Some(record) => Ok((name, record)),
+        None => Err(ApiError::WebhookNotFoundException(format!("Webhook '{name}' not found"))),
+    }
+}
+
 /// A stored webhook as ListWebhooks and PutWebhook answer it, SecretToken masked.
 pub fn list_item(ctx: &Ctx, record: &WebhookRecord, last_triggered: Option<f64>) -> Value {
     let mut definition = record.definition.clone();
