@@ -14,6 +14,7 @@
 #   PIPEHOOK_GITHUB_API_URL     GitHub's REST API for Register/DeregisterWebhookWithThirdParty
 #                               (default https://api.github.com; GitHub Enterprise Server:
 #                               https://HOST/api/v3)
+#   PIPEHOOK_DELIVERY_LOG       the Worker's DELIVERY_LOG ("off": no delivery log)
 # Dispatch (the DISPATCH queue runs locally too; README.md, "Dispatch"):
 #   PIPEHOOK_DISPATCH_SIGNING_SECRET       whsec_… key that signs HTTP targets' POSTs
 #   PIPEHOOK_DISPATCH_AWS_ACCESS_KEY_ID    credentials for AWS targets
@@ -34,6 +35,7 @@ PERSIST="${PIPEHOOK_PERSIST_TO:-.wrangler/state}"
 GITHUB_API="${PIPEHOOK_GITHUB_API_URL:-}"
 extra_vars=()
 [ -n "$GITHUB_API" ] && extra_vars+=(--var "GITHUB_API_URL:${GITHUB_API}")
+[ -n "${PIPEHOOK_DELIVERY_LOG:-}" ] && extra_vars+=(--var "DELIVERY_LOG:${PIPEHOOK_DELIVERY_LOG}")
 
 [ "${PIPEHOOK_SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh
 [ "${PIPEHOOK_SKIP_BUILD:-0}" = 1 ] && [ -f worker/build/index.js ] || bash scripts/build-worker.sh

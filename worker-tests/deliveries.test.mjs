@@ -507,3 +507,32 @@ describe("redelivery to a pipeline with a dispatch target", () => {
     }
   });
 });
+
+describe("DELIVERY_LOG=off", () => {
+  let w;
+  before(async () => {
+    w = await startWorker({ vars: { DELIVERY_LOG: "off" } });
+  });
+  after(async () => {
+    await w?.close();
+  });
+
+  it("logs no delivery: each is answered and starts as before, and nothing is written after the answer", async () => {
+    await ok(w.endpoint, "CreatePipeline", { pipeline: pipelineDeclaration("unlogged", { branch: "master" }) });
+    const { webhook } = await ok(w.endpoint, "PutWebhook", { webhook: githubWebhook("unlogged", "unlogged", SECRET) });
+    const accepted = await deliverSigned(webhook.url, PUSH, { secret: SECRET, headers: { "x-github-delivery": crypto.randomUUID() } });
+    assert.equal(accepted.status, 200, accepted.text);
+    assert.equal(accepted.json.outcome, "accepted");
+    const filtered = await deliverSigned(webhook.url, PUSH_OTHER, { secret: SECRET });
+    assert.equal(filtered.json.outcome, "filtered");
+    const refused = await deliverSigned(webhook.url, PUSH, { secret: `${SECRET_MARKER}wrong` });
+    assert.equal(refused.status, 401);
+    const { pipelineExecutionSummaries } = await ok(w.endpoint, "ListPipelineExecutions", { pipelineName: "unlogged" });
+    assert.deepEqual(pipelineExecutionSummaries.map((e) => e.pipelineExecutionId), [accepted.json.pipelineExecutionId]);
+    // With the log on, entries appear within milliseconds of the answers (the suite above polls for them).
+    for (const deadline = Date.now() + 1500; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      assert.deepEqual(await kvEntries(w.kv, "delivery/"), []);
+    }
+    assert.deepEqual((await okPipehook(w.endpoint, "ListWebhookDeliveries", { webhookName: "unlogged" })).deliveries, []);
+  });
+});

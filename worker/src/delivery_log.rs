@@ -28,6 +28,9 @@
 //! by deciding the body again ([`pipehook::evaluate_authenticated`]) with the same compiled
 //! definition. A log write that fails costs the delivery nothing.
 //!
+//! **Off** with `DELIVERY_LOG=off` ([`on`]), for deployments whose KV write limits or bill
+//! cannot take a write and about a delete per delivery: nothing is built or written then.
+//!
 //! **The last 100.** Keeping a webhook's newest [`KEEP`] entries would cost a KV list on every
 //! delivery if done each time. Instead each isolate trims a webhook's log on its 1st, 11th,
 //! 21st… write to it ([`TRIM_EVERY`]): one list of the newest `KEEP + TRIM_BATCH` keys, and a
@@ -41,7 +44,7 @@
 //!   larger than that, from more than ten isolates writing to one webhook at once, takes the
 //!   next trims).
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -222,6 +225,20 @@ fn summary(entry: &Entry<'_>) -> String {
 thread_local! {
     /// How many entries this isolate has written per webhook (token).
     static WRITES: RefCell<HashMap<String, u32>> = RefCell::new(HashMap::new());
+    /// `DELIVERY_LOG`, read once: vars do not change within an isolate's life.
+    static ON: OnceCell<bool> = const { OnceCell::new() };
+}
+
+/// `DELIVERY_LOG` as a switch: `off` (or `false`, `no`, `0`, any case) turns the log off;
+/// anything else, unset included, leaves it on, so a misspelt value never loses a record.
+pub fn enabled(value: Option<&str>) -> bool {
+    let off = |v: &str| ["off", "false", "no", "0"].iter().any(|o| v.trim().eq_ignore_ascii_case(o));
+    !value.is_some_and(off)
+}
+
+/// Whether this deployment logs deliveries (`DELIVERY_LOG`).
+pub fn on(env: &Env) -> bool {
+    ON.with(|c| *c.get_or_init(|| enabled(crate::setting(env, "DELIVERY_LOG").as_deref())))
 }
 
 /// Counts a write to `token`'s log: whether this one trims it.
@@ -241,6 +258,9 @@ fn trim_due(token: &str) -> bool {
 /// of `true` once the entry is written (`false` when it could not be). Synchronous up to the
 /// promise, so a delivery's log costs no Rust future (`delivery/logged.rs`).
 pub fn write(env: &Env, token: &str, at_ms: u64, entry: &Entry<'_>, body: Option<&[u8]>) -> js_sys::Promise {
+    if !on(env) {
+        return js_sys::Promise::resolve(&JsValue::FALSE);
+    }
     let Ok(value) = encode(entry, body.filter(|_| entry.body_kept)) else {
         return js_sys::Promise::resolve(&JsValue::FALSE);
     };
@@ -252,6 +272,16 @@ pub fn write(env: &Env, token: &str, at_ms: u64, entry: &Entry<'_>, body: Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn off_false_no_and_zero_turn_the_log_off() {
+        for off in ["off", "OFF", " Off ", "false", "no", "0"] {
+            assert!(!enabled(Some(off)), "{off:?}");
+        }
+        for on in [None, Some("on"), Some(""), Some("of"), Some("true"), Some("1")] {
+            assert!(enabled(on), "{on:?}");
+        }
+    }
 
     fn entry<'a>(reason: &'a str, guid: Option<&'a str>) -> Entry<'a> {
         Entry {

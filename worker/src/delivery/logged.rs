@@ -77,6 +77,10 @@ extern "C" {
 /// Writes `record`'s entry after the answer: in `ctx.waitUntil`, from a later turn of the event
 /// loop. A failure is the log's alone: the delivery was answered.
 pub(super) fn after_answer(ctx: &Context, env: Env, record: Record) {
+    // Off: nothing is built either (the entry's traces are a second decision).
+    if !delivery_log::on(&env) {
+        return;
+    }
     let write = Closure::<dyn FnMut() -> JsValue>::once_into_js(move || record.write(env));
     if let Ok(promise) = later(&write) {
         let _ = ctx.as_ref().wait_until(&promise);
