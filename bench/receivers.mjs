@@ -25,6 +25,11 @@
 // workerd process (HTTP, the KV simulator, the isolate): an upper bound on what Cloudflare
 // bills, and the floors measured the same way show the share that is not the Worker's own.
 //
+// pipehook's Worker runs with its delivery log off (DELIVERY_LOG=off) in every row but the
+// `-logged` pair: no peer keeps a log, and under Miniflare each logged delivery is a write to
+// the KV simulator (SQLite and a file per value, in the measured process), which on Cloudflare
+// is storage's work, not the Worker's. The `-logged` pair shows what the log costs here.
+//
 // Large deliveries (goal 3): each Worker in a fresh workerd, 1 MB and 25 MB signed pushes one
 // at a time: CPU per delivery the same way, and how much the process's peak RSS (VmHWM) grows
 // with the first 25 MB delivery, in bodies; a Worker that only reads the body as one
@@ -162,6 +167,8 @@ async function startNullWorker() {
   return [{ id: "null-worker", label: "null Worker (reads the body and answers: the runtime's floor), Miniflare", ...started }];
 }
 
+const LOG_OFF = ", delivery log off";
+
 async function startPipehookWorker({ suffix = "", label = "", vars = {}, filtered = true, accepted = true, note = !suffix, entry = false } = {}) {
   const script = path.join(ROOT, "worker/build/index.js");
   if (!existsSync(script)) return result.notes.push("pipehook Worker not built (worker/build/index.js missing): not measured");
@@ -169,7 +176,7 @@ async function startPipehookWorker({ suffix = "", label = "", vars = {}, filtere
     entry,
     scriptPath: script,
     kvNamespaces: ["PIPEHOOK"],
-    bindings: { ...PIPEHOOK_BINDINGS, ...vars },
+    bindings: { ...PIPEHOOK_BINDINGS, DELIVERY_LOG: "off", ...vars },
   });
   const { accepted: accept, filtered: filter } = await pipehookWebhooks(url);
   const a = await post(accept), f = await post(filter);
@@ -177,8 +184,8 @@ async function startPipehookWorker({ suffix = "", label = "", vars = {}, filtere
   if (a.status !== 200 || f.status !== 200) throw new Error("pipehook Worker did not answer 200");
   return [
     ...(note && filtered ? [{ id: "pipehook-unknown", label: "pipehook Worker, no token (its general way, a Rust task: reads the body, answers 404), Miniflare", url: `${url}/trigger`, pid, expect404: true }] : []),
-    ...(filtered ? [{ id: `pipehook-filtered${suffix}`, label: `pipehook Worker, filtered (no write)${label}, Miniflare`, url: filter, pid, mf, stop }] : []),
-    ...(accepted ? [{ id: `pipehook-accepted${suffix}`, label: `pipehook Worker, accepted (execution stored in KV)${label}, Miniflare`, url: accept, pid, ...(filtered ? {} : { mf, stop }) }] : []),
+    ...(filtered ? [{ id: `pipehook-filtered${suffix}`, label: `pipehook Worker, filtered (no write)${label}${vars.DELIVERY_LOG === "on" ? "" : LOG_OFF}, Miniflare`, url: filter, pid, mf, stop }] : []),
+    ...(accepted ? [{ id: `pipehook-accepted${suffix}`, label: `pipehook Worker, accepted (execution stored in KV)${label}${vars.DELIVERY_LOG === "on" ? "" : LOG_OFF}, Miniflare`, url: accept, pid, ...(filtered ? {} : { mf, stop }) }] : []),
   ];
 }
 
@@ -195,6 +202,9 @@ const startPipehookPair = async (options = {}) => {
   ];
 };
 const startPipehook = () => startPipehookPair();
+/** The Worker with its delivery log on, as deployed by default: an entry written to KV after each answer. */
+const startPipehookLogged = () =>
+  startPipehookPair({ suffix: "-logged", label: ", delivery log on (the default: a KV write after each answer, a trim every 10th)", vars: { DELIVERY_LOG: "on" } });
 /** The earlier way of measuring: both Workers behind Miniflare's entry worker, for comparison. */
 const startThroughEntry = async () => [
   ...(await startMinimalWorker({ entry: true })),
@@ -271,7 +281,7 @@ async function largeDeliveries() {
   const workers = [
     ["null-worker", "runtime floor: `await request.arrayBuffer()` and answer", async () => (await startNullWorker())[0]],
     ["js-worker", "minimal JS Worker (WebCrypto verify + JSON.parse)", async () => (await startMinimalWorker())[0]],
-    ["pipehook-filtered", "pipehook Worker, filtered (no write)", async () => {
+    ["pipehook-filtered", "pipehook Worker, filtered (no write, delivery log off)", async () => {
       const t = await startPipehookWorker({ accepted: false, note: false });
       return Array.isArray(t) ? t[0] : null;
     }],
@@ -325,7 +335,7 @@ async function main() {
     const targets = [];
     const only = process.env.BENCH_RECEIVERS?.split(/[ ,]+/);
     if (!hasOha) result.notes.push("oha not installed (cargo install oha): p99 is wrk's own, whose statistics break Little's law");
-    for (const start of [startAdnanh, startNullWorker, startBoundWorkers, startMinimalWorker, startMinimalKvWorker, startPipehook, startPipehookWorkerOneRead, startThroughEntry]) {
+    for (const start of [startAdnanh, startNullWorker, startBoundWorkers, startMinimalWorker, startMinimalKvWorker, startPipehook, startPipehookLogged, startPipehookWorkerOneRead, startThroughEntry]) {
       try {
         const t = await start();
         if (Array.isArray(t)) targets.push(...t);
@@ -364,7 +374,8 @@ async function main() {
     const T = result.targets;
     const pairs = [["pipehook-accepted", "js-worker-kv"], ["js-worker-kv", "js-worker"], ["js-worker-kv", "adnanh-accepted"],
       ["sign-worker", "adnanh-filtered"], ["sign-worker", "js-worker"], ["pipehook-filtered", "sign-worker"],
-      ["write-worker", "adnanh-accepted"], ["write-worker", "js-worker"], ["pipehook-accepted", "write-worker"]];
+      ["write-worker", "adnanh-accepted"], ["write-worker", "js-worker"], ["pipehook-accepted", "write-worker"],
+      ["pipehook-filtered-logged", "pipehook-filtered"], ["pipehook-accepted-logged", "pipehook-accepted"]];
     for (const a of Object.keys(T).filter((id) => id.startsWith("pipehook-") && id !== "pipehook-unknown")) {
       const kind = a.includes("accepted") ? "accepted" : "filtered";
       pairs.push([a, `adnanh-${kind}`], [a, a.endsWith("-entry") ? "js-worker-entry" : "js-worker"]);

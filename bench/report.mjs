@@ -129,6 +129,11 @@ if (receivers) {
       const out = wA.median < 1.5 && wJ.median < 0.9 ? ": so both accepted goals are out of reach of any Worker that stores each accepted delivery with a KV write of its own under Miniflare, pipehook's or another (in workerd a write cannot be shared between requests: README)" : "";
       L.push(`- the least a Worker that stores what it starts can do (read the body, write once to KV, answer with no body; no signature, no parse) reaches ${wA.text} adnanh/webhook's accepted req/s and ${wJ.text} the minimal JS Worker's, at ${cpu("write-worker")?.toFixed(2)} ms of CPU per request${out}. pipehook accepted, which also verifies, decides and writes the execution record, reaches ${pW.text} of that bound.`);
     }
+    for (const kind of ["filtered", "accepted"]) {
+      const on = `pipehook-${kind}-logged`, off = `pipehook-${kind}`;
+      if (!T[on]?.rps) continue;
+      L.push(`- with its delivery log on (the default; every row above has it off, as no peer keeps one), pipehook ${kind} reaches ${ratio(on, off).text} its req/s with the log off, at ${cpu(on)?.toFixed(2)} against ${cpu(off)?.toFixed(2)} ms of CPU per request: each logged delivery is a write to Miniflare's KV simulator in the measured process (SQLite and a file per value; on Cloudflare, storage's work and not the Worker's), and a trim every 10th. The Worker's own share of the log is measured apart (*The delivery log*, below).`);
+    }
     const aa = T["adnanh-accepted"], sus = receivers.ratios?.["pipehook-accepted/adnanh-accepted:sustained"];
     if (aa?.drainMs?.median >= 1000 && sus) {
       L.push(`- adnanh/webhook's accepted rate counts answers, not commands run: its commands kept the machine busy ${(aa.drainMs.median / 1000).toFixed(1)} s after each ${receivers.duration} s run. Counting that time, it sustains ${aa.sustainedRps.median.toFixed(0)} accepted deliveries a second${aa.cpuWithDrainMs ? ` at ${aa.cpuWithDrainMs.median.toFixed(2)} ms of CPU each (its process and the commands)` : ""}, and pipehook accepted, which answers once its execution is stored, reaches ${x(sus.median)} (${x(sus.min)}–${x(sus.max)}) of that.`);
