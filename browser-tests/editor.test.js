@@ -119,6 +119,24 @@ const CASES = [
     notes: {},
     highlighted: '"IP"',
   },
+  {
+    // `aws codepipeline list-webhooks` output: each item checked on its own, each problem placed in the whole text.
+    format: "list-webhooks",
+    text: async () => {
+      const definition = (name, auth) => ({ name, targetPipeline: "p", targetAction: "Source", filters: [{ jsonPath: "$.ref", matchEquals: "refs/heads/main" }], ...auth });
+      const hmac = { authentication: "GITHUB_HMAC", authenticationConfiguration: { SecretToken: "****" } };
+      const item = (def, extra = {}) => ({ definition: def, url: "https://example.com/webhooks?t=x&v=1", arn: "arn:aws:codepipeline:us-east-1:111122223333:webhook:x", ...extra });
+      return JSON.stringify({ webhooks: [
+        item(definition("first", hmac)),
+        item(definition("second", { authentication: "IP", authenticationConfiguration: { AllowedIPRange: "10.0.0.0/33" } })),
+        item(definition("third", hmac), { tags: [{ key: "aws:x", value: "y" }] }),
+      ] }, null, 2);
+    },
+    summary: /3 webhooks checked/,
+    errors: { '"10.0.0.0/33"': /webhooks\[1\]\.definition\.authenticationConfiguration\.AllowedIPRange/, '"aws:x"': /webhooks\[2\]\.tags\[0\]\.key/ },
+    notes: {},
+    highlighted: '"GITHUB_HMAC"',
+  },
 ];
 
 describe("definition editor in Chromium", () => {

@@ -98,11 +98,16 @@ async function loadEditor(onInput) {
   }
 }
 
+/** Places problems named by paths of the JSON `text` (each gets a `location`); the package's. */
+let locate = (_text, problems) => problems;
+
 async function loadEngine() {
   try {
-    const mod = await import("./pkg/web.js");
+    // formats.js is the package's own (api.js imports it too): one module, no second download.
+    const [mod, formats] = await Promise.all([import("./pkg/web.js"), import("./pkg/formats.js")]);
     await mod.default();
     engine = mod;
+    locate = formats.locateProblems;
     el.engine.textContent = "";
     el.engine.hidden = true;
   } catch (err) {
@@ -151,7 +156,8 @@ function checkDefinition() {
           const key = `${p.type}\u0000${p.path}\u0000${p.message}`;
           return !seen.has(key) && seen.add(key);
         });
-        renderProblems(problems, items);
+        // Each item was checked on its own: its problems, named by the text's paths, placed in the text.
+        renderProblems(locate(text, problems), items);
       }
     }
   }
