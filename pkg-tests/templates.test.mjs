@@ -546,6 +546,22 @@ describe("Terraform JSON syntax", () => {
     assert.equal(readWebhooks(fixed).webhooks[0].input.webhook.filters.length, 2);
   });
 
+  test("tfjson_member_names_like_javascripts_own_are_plain_names", () => {
+    const hook = (extra) => JSON.stringify({ resource: { aws_codepipeline_webhook: { w: { name: "w", authentication: "UNAUTHENTICATED", target_action: "a", target_pipeline: "p", filter: { json_path: "$.ref", match_equals: "x" }, ...extra } } } }, null, 2);
+    for (const name of ["toString", "constructor"]) {
+      const r = validateWebhook(hook({ [name]: {} }));
+      assert.deepEqual(said(r.problems), [["TerraformError", `aws_codepipeline_webhook.w.${name}`, `Extraneous JSON object property: No argument or block type is named "${name}".`]]);
+    }
+    // `__proto__` is a member JSON gives, never the prototype of what is read.
+    const proto = validateWebhook(hook({}).replace('"name": "w",', '"__proto__": { "name": "from-the-prototype" },'));
+    assert.ok(find(proto, "aws_codepipeline_webhook.w", "TerraformError", /The argument "name" is required/));
+    assert.ok(find(proto, "aws_codepipeline_webhook.w.__proto__", "TerraformError", /Extraneous JSON object property/));
+    assert.ok(!JSON.stringify(proto).includes("from-the-prototype"));
+    // A resource type that is not an object of names is refused once.
+    const typed = validateWebhook(JSON.stringify({ resource: { aws_codepipeline_webhook: "x" } }));
+    assert.deepEqual(typed.problems.filter((p) => p.path).map((p) => p.message), ["Incorrect JSON value type: Either a JSON object or JSON array of objects is required here, to specify name labels for this block."]);
+  });
+
   test("tfjson_detection_by_content_keeps_the_other_formats", () => {
     assert.equal(validateWebhook(fixture("terraform/show-state.json")).format, "terraform-json", "show -json has format_version");
     assert.equal(validateWebhook(fixture("cdk-github-source.template.json")).format, "cloudformation-json");

@@ -28,6 +28,8 @@ const BLOCKS = {
 };
 
 const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+// A member named `__proto__` stays a member (JSON.parse makes it one; `out[k] = v` would not).
+const put = (o, k, v) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 
 /**
  * True for a configuration in JSON syntax: only Terraform's top-level block types, with `resource`
@@ -73,9 +75,9 @@ class ConfigReader {
   read(resource, path) {
     if (resource === undefined || resource === null) return;
     for (const [type, typeValue, typePath] of this.members(resource, path, { label: "type", only: BLOCKS })) {
-      if (!(type in BLOCKS)) continue;
+      if (!Object.hasOwn(BLOCKS, type)) continue;
       const names = this.members(typeValue, typePath, { label: "name", type });
-      if (names.length === 0 && typeValue !== null) {
+      if (names.length === 0 && (isObject(typeValue) || Array.isArray(typeValue))) {
         this.error(typePath, "Missing block label", "At least one object property is required, whose name represents the resource block's name.");
       }
       for (const [name, body, namePath] of names) {
@@ -156,16 +158,16 @@ class ConfigReader {
       if (k === "dynamic") {
         // Blocks generated from a collection: known when Terraform runs.
         for (const [of, spec, specPath] of this.members(x, childPath(jsonPath, k), { label: "dynamic" })) {
-          out[of] = new Deferred(this.raw(specPath, spec));
+          put(out, of, new Deferred(this.raw(specPath, spec)));
           this.span(specPath, childPath(path, of));
         }
-      } else if (k in blocks) {
+      } else if (Object.hasOwn(blocks, k)) {
         this.span(childPath(jsonPath, k), at);
         const list = this.bodies(x, childPath(jsonPath, k), at, address, `"${k}" block`);
         if (list === undefined) this.refused.add(`${address}:${k}`);
-        else out[k] = list.map(([b, bodyPath], i) => this.body(b, bodyPath, childPath(at, i), blocks[k], address, depth + 1));
+        else put(out, k, list.map(([b, bodyPath], i) => this.body(b, bodyPath, childPath(at, i), blocks[k], address, depth + 1)));
       } else {
-        out[k] = this.expression(x, childPath(jsonPath, k), at, 0);
+        put(out, k, this.expression(x, childPath(jsonPath, k), at, 0));
       }
     }
     return out;
@@ -186,7 +188,7 @@ class ConfigReader {
         // A key is a template too; a computed key leaves the whole object unknown until then.
         const key = templateLiteral(k);
         if (key === undefined) return new Deferred(this.raw(jsonPath, v));
-        out[key] = this.expression(x, childPath(jsonPath, k), childPath(path, key), depth + 1);
+        put(out, key, this.expression(x, childPath(jsonPath, k), childPath(path, key), depth + 1));
       }
       return out;
     }
@@ -202,9 +204,9 @@ class ConfigReader {
     for (const d of this.duplicates.get(jsonPath) ?? []) {
       const path = childPath(level.path ?? jsonPath, d.key);
       const resource = level.address ? { resource: level.address } : {};
-      if (d.key === "//" || (level.only && !(typeof level.only === "string" ? d.key === level.only : d.key in level.only))) continue;
+      if (d.key === "//" || (level.only && !(typeof level.only === "string" ? d.key === level.only : Object.hasOwn(level.only, d.key)))) continue;
       if (level.label === "name") this.duplicateResource(path, level.type, d.key, d.firstKeyFrom, { onName: true, resource: `${level.type}.${d.key}` });
-      else if (level.label === "argument" && !(d.key in level.blocks) && d.key !== "dynamic") {
+      else if (level.label === "argument" && !Object.hasOwn(level.blocks, d.key) && d.key !== "dynamic") {
         this.error(path, "Duplicate argument", `The argument "${d.key}" was already set${this.where(d.firstKeyFrom)}.`, { onName: true, ...resource });
       } else {
         this.error(path, "Repeated JSON object property", `"${d.key}" is given more than once in this object, and pipehook reads only the last: write them as one JSON array of objects.`, { onName: true, ...resource });
