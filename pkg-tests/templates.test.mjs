@@ -504,6 +504,10 @@ describe("Terraform JSON syntax", () => {
     assert.equal(twice.resource, "aws_codepipeline_webhook.twice");
     assert.match(twice.message, /named "twice" was already declared at line 21, column 9\./);
     assert.deepEqual([twice.location.line, spanOf(text, twice)], [29, "{"]);
+    // …as does the same name in two objects of an array of resources (placed at the second name).
+    const split = validateWebhook(JSON.stringify({ resource: [{ aws_codepipeline_webhook: { w: {} } }, { aws_codepipeline_webhook: { w: {} } }] }, null, 1));
+    const again = split.problems.find((p) => p.message.startsWith("Duplicate resource"));
+    assert.deepEqual([again.path, again.location.line, again.location.column], ["resource[1].aws_codepipeline_webhook.w", 10, 5]);
     // Every string is a template: `$${` is a literal `${`, and the column of a bad JSONPath still lands in the text.
     const path = find(r, "aws_codepipeline_webhook.twice.filter[0].json_path", "InvalidWebhookFilterPatternException");
     assert.match(path.message, /JsonPath '\$\['\$\{x\}'\]\[0' .* at column 10/);

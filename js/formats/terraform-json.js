@@ -85,9 +85,10 @@ class ConfigReader {
         const key = this.source?.get(namePath);
         (this.bodies(body, namePath, namePath, undefined, '"resource" block') ?? []).forEach(([b, bodyPath]) => {
           if (this.declared.has(address)) {
-            // The second body of an array: its opening brace stands for the header it lacks.
+            // At its name; in an array of bodies, the opening brace stands for the header it lacks.
             const span = this.source?.get(bodyPath);
-            const location = span ? { location: this.source.location(span.from, span.from + 1) } : {};
+            const [from, to] = bodyPath === namePath && key ? [key.keyFrom, key.keyTo] : [span?.from, span?.from + 1];
+            const location = span ? { location: this.source.location(from, to) } : {};
             this.duplicateResource(bodyPath, type, name, this.declared.get(address), { resource: address, ...location });
             return;
           }
