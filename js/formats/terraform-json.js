@@ -215,7 +215,7 @@ class ConfigReader {
     }
   }
 
-  /** Registers the span of the value at `jsonPath` again under `path`; a string there is a template (`$${` is one `$`, as in HCL). */
+  /** Registers the span of the value at `jsonPath` again under `path`; a string there is a template (its `$${` stands for `${`, as in HCL). */
   span(jsonPath, path, template = false) {
     const span = this.source?.get(jsonPath);
     if (span) this.source.set(path, template && span.style ? { ...span, style: "hcl" } : span);
