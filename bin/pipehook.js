@@ -30,7 +30,8 @@ Commands:
   validate   Check a PutWebhook input (what you give \`aws codepipeline put-webhook
              --cli-input-json\` or --cli-input-yaml), a bare webhook definition, or the
              file you author webhooks in: a CloudFormation template (JSON or YAML) or
-             Terraform (.tf, or \`terraform show -json\` output), recognised by content.
+             Terraform (.tf, .tf.json such as CDK for Terraform's cdk.tf.json, or
+             \`terraform show -json\` output), recognised by content.
              Prints every problem as "TYPE path: message" (for a template or YAML,
              "FILE:LINE:COLUMN: TYPE path: message", and "note:" lines for values only
              known at deploy time), or "valid".

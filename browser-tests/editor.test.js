@@ -112,6 +112,14 @@ const CASES = [
     highlighted: '"tf-test-pipeline"',
   },
   {
+    format: "terraform-json-config",
+    text: async () => (await fixture("terraform/provider-example.tf.json")).replace('"json_path": "$.ref"', '"json_path": "$.ref[0"'),
+    summary: /Terraform configuration \(JSON\): AWS would refuse this with InvalidWebhookFilterPatternException/,
+    errors: { "[0": /InvalidWebhookFilterPatternException aws_codepipeline_webhook\.bar\.filter\[0\]\.json_path/ },
+    notes: { '"${local.webhook_secret}"': /not checked: resolved at deploy time/ },
+    highlighted: '"tf-test-pipeline"',
+  },
+  {
     format: "put-webhook-json",
     text: async () => JSON.stringify({ webhook: { name: "a b", targetPipeline: "p", targetAction: "a", filters: [], authentication: "IP", authenticationConfiguration: { AllowedIPRange: "10.0.0.0/33" } } }, null, 2),
     summary: /AWS would refuse this with ValidationException; 2 problems/,

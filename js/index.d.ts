@@ -124,6 +124,7 @@ export type InputFormat =
   | "cloudformation"
   | "terraform-hcl"
   | "terraform-json"
+  | "terraform-json-config"
   | "put-webhook-yaml"
   | "yaml";
 

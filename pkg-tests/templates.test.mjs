@@ -1,5 +1,6 @@
-// Where users author webhooks: CloudFormation (JSON, YAML) and Terraform (HCL, `terraform show
-// -json`) read by the installed package and by its CLI, each problem named by its place in the file.
+// Where users author webhooks: CloudFormation (JSON, YAML) and Terraform (HCL, its JSON syntax,
+// `terraform show -json`) read by the installed package and by its CLI, each problem named by its
+// place in the file.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -373,6 +374,215 @@ describe("Terraform", () => {
 });
 
 // ------------------------------------------------------------------------------------------------
+// Terraform's JSON syntax (`*.tf.json`, CDK for Terraform's `cdk.tf.json`)
+
+/** What a problem or note says, without where (the same configuration in HCL and JSON). */
+const said = (items) => items.map((p) => [p.type, p.path, p.message]);
+
+describe("Terraform JSON syntax", () => {
+  test("tfjson_provider_example_is_valid_and_read_as_its_hcl_form", () => {
+    const text = fixture("terraform/provider-example.tf.json");
+    const r = validateWebhook(text);
+    assertValid(r, "terraform-json-config");
+    assert.deepEqual(r.webhooks.map((w) => w.resource), ["aws_codepipeline_webhook.bar"]);
+    const secret = noteAt(r, "aws_codepipeline_webhook.bar.authentication_configuration[0].secret_token");
+    assert.equal(spanOf(text, secret), '"${local.webhook_secret}"');
+    // The same PutWebhook input and the same pipeline as the HCL file gives.
+    const hcl = readWebhooks(fixture("terraform/provider-example.tf"));
+    const json = readWebhooks(text);
+    assert.deepEqual(json.webhooks.map((w) => [w.input, w.pipeline]), hcl.webhooks.map((w) => [w.input, w.pipeline]));
+    assert.deepEqual(said(r.notes), said(validateWebhook(fixture("terraform/provider-example.tf")).notes));
+    // target_pipeline = "${aws_codepipeline.bar.name}" is resolved from the file, and checked against that pipeline.
+    const wrong = text.replace('"match_equals": "refs/heads/{Branch}"', '"match_equals": "refs/heads/{Brunch}"');
+    const p = find(validateWebhook(wrong), "aws_codepipeline_webhook.bar.filter[0].match_equals", "InvalidWebhookFilterPatternException");
+    assert.match(p.message, /\{Brunch\}/);
+    assert.equal(spanOf(wrong, p), '"refs/heads/{Brunch}"');
+  });
+
+  test("tfjson_every_kind_of_problem_named_by_address_line_and_column", () => {
+    const text = fixture("terraform/broken.tf.json");
+    const r = validateWebhook(text);
+    assert.equal(r.format, "terraform-json-config");
+    assert.equal(r.valid, false);
+    const hook = "aws_codepipeline_webhook.main";
+    const name = find(r, `${hook}.name`, "ValidationException");
+    assert.equal(spanOf(text, name), '"main hook"');
+    assert.deepEqual([name.location.line, name.location.column], [44, 17]);
+    assert.equal(name.resource, hook);
+    // A bad JSONPath: underlined from the column it fails at.
+    const path = find(r, `${hook}.filter[0].json_path`, "InvalidWebhookFilterPatternException");
+    assert.equal(path.column, 6);
+    assert.equal(spanOf(text, path), "[0");
+    assert.deepEqual([path.location.line, path.location.column], [55, 32]);
+    // Checked against the file's aws_codepipeline: Build is in its second stage.
+    const action = find(r, `${hook}.target_action`, "ValidationException");
+    assert.match(action.message, /it is in stage 'Build'/);
+    assert.equal(spanOf(text, action), '"Build"');
+    // A bad authentication configuration, as the provider refuses it; the secret it drops is a note, never shown.
+    const range = find(r, `${hook}.authentication_configuration[0].allowed_ip_range`, "TerraformError");
+    assert.match(range.message, /between 0 and 32 significant bits, got: 64/);
+    assert.equal(spanOf(text, range), '"2001:db8::/64"');
+    assert.match(noteAt(r, `${hook}.authentication_configuration[0].secret_token`).message, /not sent/);
+    assert.ok(!JSON.stringify(r).includes("ignored-for-ip"));
+    // Terraform's own refusals, in its words for JSON.
+    assert.equal(find(r, `${hook}.colour`, "TerraformError").message, 'Extraneous JSON object property: No argument or block type is named "colour".');
+    assert.ok(find(r, `${hook}.filter[1]`, "TerraformError", /The argument "match_equals" is required/));
+    assert.equal(spanOf(text, find(r, `${hook}.tags["aws:team"]`, "InvalidTagsException")), '"aws:team"', "a key's problem points at the key");
+    // An interpolation is resolved when Terraform runs: a note at the string, not a problem.
+    const note = noteAt(r, `${hook}.filter[0].match_equals`);
+    assert.equal(note.message, 'not checked: resolved at deploy time ("refs/heads/${var.branch}")');
+    assert.equal(spanOf(text, note), '"refs/heads/${var.branch}"');
+    assert.equal(note.location.line, 56);
+    const offsets = r.problems.map((p) => p.location.offset);
+    assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b), "in file order");
+  });
+
+  test("tfjson_and_hcl_forms_of_one_configuration_give_the_same_problems_and_notes", () => {
+    const json = fixture("terraform/broken.tf.json");
+    // Each pair: the same change made to the HCL and to the JSON form.
+    const changes = [
+      [[], []],
+      [[['authentication  = "IP"', 'authentication  = "GITHUB_HMAC"']], [['"authentication": "IP"', '"authentication": "GITHUB_HMAC"']]],
+      [[['target_action   = "Build"', 'target_action   = "Source"'], ['"$.ref[0"', '"$.ref"']], [['"target_action": "Build"', '"target_action": "Source"'], ['"$.ref[0"', '"$.ref"']]],
+    ];
+    const apply = (text, edits) => edits.reduce((t, [from, to]) => (assert.ok(t.includes(from), from), t.replace(from, to)), text);
+    for (const [hclEdits, jsonEdits] of changes) {
+      const fromHcl = validateWebhook(apply(BROKEN_TF, hclEdits));
+      const fromJson = validateWebhook(apply(json, jsonEdits));
+      assert.equal(fromHcl.format, "terraform-hcl");
+      assert.equal(fromJson.format, "terraform-json-config");
+      // Terraform words an argument it does not know differently in each syntax; all else is the same.
+      const unknown = (r, summary) => r.problems.filter((p) => p.message.startsWith(summary)).map((p) => p.path);
+      assert.deepEqual(unknown(fromHcl, "Unsupported argument:"), ["aws_codepipeline_webhook.main.colour"]);
+      assert.deepEqual(unknown(fromJson, "Extraneous JSON object property:"), ["aws_codepipeline_webhook.main.colour"]);
+      const rest = (r) => said(r.problems.filter((p) => !p.path.endsWith(".colour")));
+      assert.ok(rest(fromHcl).length >= 3, JSON.stringify(fromHcl.problems));
+      assert.deepEqual(rest(fromJson), rest(fromHcl), JSON.stringify(jsonEdits));
+      assert.deepEqual(said(fromJson.notes), said(fromHcl.notes));
+      assert.deepEqual(fromJson.webhooks.map((w) => w.resource), fromHcl.webhooks.map((w) => w.resource));
+    }
+  });
+
+  test("tfjson_cdktf_synthesised_stack_is_valid_and_checked_against_its_pipeline", () => {
+    const text = fixture("terraform/cdktf/cdk.tf.json");
+    const r = validateWebhook(text);
+    // Its "//" metadata members and its terraform, provider, variable and output blocks are no problem.
+    assertValid(r, "terraform-json-config");
+    assert.deepEqual(r.webhooks.map((w) => w.resource), ["aws_codepipeline_webhook.webhook"]);
+    assert.deepEqual(r.notes.map((n) => [n.path, spanOf(text, n)]), [["aws_codepipeline_webhook.webhook.authentication_configuration[0].secret_token", '"${var.webhook_secret}"']]);
+    const [w] = readWebhooks(text).webhooks;
+    assert.equal(w.input.webhook.targetPipeline, "pipehook-example");
+    assert.deepEqual(w.input.webhook.filters, [{ jsonPath: "$.ref", matchEquals: "refs/heads/{Branch}" }, { jsonPath: "$.repository.name", matchEquals: "{Repo}" }]);
+    const wrong = text.replace('"match_equals": "{Repo}"', '"match_equals": "{Repository}"').replace('"target_action": "Source"', '"target_action": "Build"');
+    const broken = validateWebhook(wrong);
+    const action = find(broken, "aws_codepipeline_webhook.webhook.target_action", "ValidationException");
+    assert.equal(spanOf(wrong, action), '"Build"');
+    assert.match(action.message, /first stage/);
+    const fixed = wrong.replace('"target_action": "Build"', '"target_action": "Source"');
+    const placeholder = find(validateWebhook(fixed), "aws_codepipeline_webhook.webhook.filter[1].match_equals", "InvalidWebhookFilterPatternException");
+    assert.match(placeholder.message, /\{Repository\}/);
+    assert.equal(spanOf(fixed, placeholder), '"{Repository}"');
+  });
+
+  test("tfjson_what_only_the_json_syntax_gets_wrong_is_refused_as_terraform_does", () => {
+    const text = fixture("terraform/json-syntax.tf.json");
+    const r = validateWebhook(text);
+    assert.equal(r.format, "terraform-json-config");
+    // A block given as a string: refused for its JSON type (and not counted again as missing).
+    const typed = find(r, "aws_codepipeline_webhook.typed.filter", "TerraformError");
+    assert.match(typed.message, /^Incorrect JSON value type: Either a JSON object or a JSON array is required, representing the contents of one or more "filter" blocks\.$/);
+    assert.equal(spanOf(text, typed), '"${var.filters}"');
+    assert.ok(!r.problems.some((p) => /Insufficient filter blocks/.test(p.message)), JSON.stringify(r.problems));
+    // A member given twice (JSON.parse would keep one silently).
+    const twiceName = find(r, "aws_codepipeline_webhook.typed.name", "TerraformError");
+    assert.equal(twiceName.message, 'Duplicate argument: The argument "name" was already set at line 42, column 11.');
+    assert.equal(spanOf(text, twiceName), '"name"');
+    assert.equal(twiceName.location.line, 43);
+    // A resource body as an array of two objects declares the resource twice.
+    const twice = r.problems.find((p) => p.message.startsWith('Duplicate resource "aws_codepipeline_webhook" configuration'));
+    assert.ok(twice, JSON.stringify(r.problems));
+    assert.equal(twice.resource, "aws_codepipeline_webhook.twice");
+    assert.match(twice.message, /named "twice" was already declared at line 21, column 9\./);
+    assert.deepEqual([twice.location.line, spanOf(text, twice)], [29, "{"]);
+    // …as does the same name in two objects of an array of resources (placed at the second name).
+    const split = validateWebhook(JSON.stringify({ resource: [{ aws_codepipeline_webhook: { w: {} } }, { aws_codepipeline_webhook: { w: {} } }] }, null, 1));
+    const again = split.problems.find((p) => p.message.startsWith("Duplicate resource"));
+    assert.deepEqual([again.path, again.location.line, again.location.column], ["resource[1].aws_codepipeline_webhook.w", 10, 5]);
+    // Every string is a template: `$${` is a literal `${`, and the column of a bad JSONPath still lands in the text.
+    const path = find(r, "aws_codepipeline_webhook.twice.filter[0].json_path", "InvalidWebhookFilterPatternException");
+    assert.match(path.message, /JsonPath '\$\['\$\{x\}'\]\[0' .* at column 10/);
+    assert.equal(spanOf(text, path), "[0");
+    assert.equal(noteAt(r, "aws_codepipeline_webhook.twice.filter[0].match_equals"), undefined, "a literal, not an interpolation");
+    assert.equal(readWebhooks(text).webhooks.find((w) => w.resource === "aws_codepipeline_webhook.twice").input.webhook.filters[0].matchEquals, "${literal}");
+    // A bad authentication configuration (an array of one block): AWS's refusal, at the block.
+    const auth = find(r, "aws_codepipeline_webhook.hmac.authentication_configuration[0].secret_token", "InvalidWebhookAuthenticationParametersException");
+    assert.match(auth.message, /SecretToken is required for GITHUB_HMAC/);
+    assert.equal(spanOf(text, auth), '{ "allowed_ip_range": "10.0.0.0/8" }');
+    // A dynamic block and an interpolated pipeline are known when Terraform runs.
+    assert.match(noteAt(r, "aws_codepipeline_webhook.generated.filter").message, /^not checked: resolved at deploy time/);
+    assert.match(noteAt(r, "aws_codepipeline_webhook.generated.target_pipeline").message, /\("\$\{var\.pipeline\}"\)/);
+    assert.deepEqual(r.webhooks.map((w) => w.resource), ["aws_codepipeline_webhook.hmac", "aws_codepipeline_webhook.twice", "aws_codepipeline_webhook.typed", "aws_codepipeline_webhook.generated"]);
+  });
+
+  test("tfjson_repeated_blocks_in_one_object_are_refused_clearly", () => {
+    const text = `{
+  "resource": {
+    "aws_codepipeline_webhook": {
+      "w": {
+        "name": "w",
+        "authentication": "UNAUTHENTICATED",
+        "target_action": "a",
+        "target_pipeline": "p",
+        "filter": { "json_path": "$.ref", "match_equals": "x" },
+        "filter": { "json_path": "$.after", "match_equals": "y" }
+      }
+    }
+  }
+}`;
+    const r = validateWebhook(text);
+    const p = find(r, "aws_codepipeline_webhook.w.filter", "TerraformError", /^Repeated JSON object property/);
+    assert.match(p.message, /write them as one JSON array of objects/);
+    assert.deepEqual([p.location.line, spanOf(text, p)], [10, '"filter"']);
+    // Written as one array, the two blocks are read.
+    const fixed = text.replace('"filter": { "json_path": "$.ref", "match_equals": "x" },\n        "filter": {', '"filter": [{ "json_path": "$.ref", "match_equals": "x" }, {').replace('"y" }', '"y" }]');
+    const ok = validateWebhook(fixed);
+    assert.equal(ok.valid, true, JSON.stringify(ok.problems));
+    assert.equal(readWebhooks(fixed).webhooks[0].input.webhook.filters.length, 2);
+  });
+
+  test("tfjson_member_names_like_javascripts_own_are_plain_names", () => {
+    const hook = (extra) => JSON.stringify({ resource: { aws_codepipeline_webhook: { w: { name: "w", authentication: "UNAUTHENTICATED", target_action: "a", target_pipeline: "p", filter: { json_path: "$.ref", match_equals: "x" }, ...extra } } } }, null, 2);
+    for (const name of ["toString", "constructor"]) {
+      const r = validateWebhook(hook({ [name]: {} }));
+      assert.deepEqual(said(r.problems), [["TerraformError", `aws_codepipeline_webhook.w.${name}`, `Extraneous JSON object property: No argument or block type is named "${name}".`]]);
+    }
+    // `__proto__` is a member JSON gives, never the prototype of what is read.
+    const proto = validateWebhook(hook({}).replace('"name": "w",', '"__proto__": { "name": "from-the-prototype" },'));
+    assert.ok(find(proto, "aws_codepipeline_webhook.w", "TerraformError", /The argument "name" is required/));
+    assert.ok(find(proto, "aws_codepipeline_webhook.w.__proto__", "TerraformError", /Extraneous JSON object property/));
+    assert.ok(!JSON.stringify(proto).includes("from-the-prototype"));
+    // A resource type that is not an object of names is refused once.
+    const typed = validateWebhook(JSON.stringify({ resource: { aws_codepipeline_webhook: "x" } }));
+    assert.deepEqual(typed.problems.filter((p) => p.path).map((p) => p.message), ["Incorrect JSON value type: Either a JSON object or JSON array of objects is required here, to specify name labels for this block."]);
+  });
+
+  test("tfjson_detection_by_content_keeps_the_other_formats", () => {
+    assert.equal(validateWebhook(fixture("terraform/show-state.json")).format, "terraform-json", "show -json has format_version");
+    assert.equal(validateWebhook(fixture("cdk-github-source.template.json")).format, "cloudformation-json");
+    assert.equal(readWebhooks(JSON.stringify({ data: { x: 1 } })), null, "JSON that merely has a Terraform word is no configuration");
+    assert.equal(readWebhooks('resource:\n  aws_codepipeline_webhook:\n    w: {}\n'), null, "Terraform reads no YAML");
+    // A parsed object: the same verdict, without locations.
+    const parsed = validateWebhook(JSON.parse(fixture("terraform/broken.tf.json")));
+    assert.equal(parsed.format, "terraform-json-config");
+    assert.deepEqual(said(parsed.problems).sort(), said(validateWebhook(fixture("terraform/broken.tf.json")).problems).sort());
+    // A stack with no webhook says so.
+    const none = validateWebhook(JSON.stringify({ terraform: { required_providers: {} }, resource: { aws_s3_bucket: { b: {} } } }));
+    assert.equal(none.format, "terraform-json-config");
+    assert.match(none.problems[0].message, /No resource "aws_codepipeline_webhook" found/);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
 // PutWebhook as YAML, the definitions, and the CLI
 
 describe("YAML input and readWebhooks", () => {
@@ -413,7 +623,7 @@ describe("pipehook validate on templates", () => {
   };
 
   test("cli_templates_valid_fixtures_exit_0_with_notes", () => {
-    for (const name of ["aws-doc-webhook.json", "aws-doc-webhook.yaml", "aws-doc-github-pipeline.yaml", "cdk-github-source.template.json", "terraform/provider-example.tf", "terraform/show-state.json"]) {
+    for (const name of ["aws-doc-webhook.json", "aws-doc-webhook.yaml", "aws-doc-github-pipeline.yaml", "cdk-github-source.template.json", "terraform/provider-example.tf", "terraform/show-state.json", "terraform/provider-example.tf.json", "terraform/cdktf/cdk.tf.json"]) {
       const path = join(FIXTURES, name);
       const r = run(["validate", path]);
       assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`);
@@ -426,6 +636,8 @@ describe("pipehook validate on templates", () => {
     for (const [name, text, expected] of [
       ["broken.yaml", BROKEN_CFN_YAML, /broken\.yaml:10:13: ValidationException Resources\.MainHook\.Properties\.Name: Value 'main hook'/],
       ["broken.tf", BROKEN_TF, /broken\.tf:37:21: ValidationException aws_codepipeline_webhook\.main\.name: Value 'main hook'/],
+      ["broken.tf.json", fixture("terraform/broken.tf.json"), /broken\.tf\.json:55:32: InvalidWebhookFilterPatternException aws_codepipeline_webhook\.main\.filter\[0\]\.json_path: JsonPath '\$\.ref\[0'/],
+      ["json-syntax.tf.json", fixture("terraform/json-syntax.tf.json"), /json-syntax\.tf\.json:47:21: TerraformError aws_codepipeline_webhook\.typed\.filter: Incorrect JSON value type/],
     ]) {
       const r = run(["validate", write(name, text)]);
       assert.equal(r.code, 1, r.stdout + r.stderr);

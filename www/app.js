@@ -262,6 +262,7 @@ const FORMATS = {
   "cloudformation-yaml": "CloudFormation template",
   "terraform-hcl": "Terraform configuration",
   "terraform-json": "terraform show -json output",
+  "terraform-json-config": "Terraform configuration (JSON)",
   "put-webhook-yaml": "PutWebhook input in YAML",
 };
 // Who refuses a problem of this type first: AWS, or the tool before it calls AWS.

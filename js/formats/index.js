@@ -1,5 +1,5 @@
-// Reading what users author webhooks in: a CloudFormation template (JSON or YAML), Terraform (HCL
-// or `terraform show -json`), or a PutWebhook input in YAML (`--cli-input-yaml`), recognised by
+// Reading what users author webhooks in: a CloudFormation template (JSON or YAML), Terraform (HCL,
+// its JSON syntax as in `*.tf.json`, or `terraform show -json`), or a PutWebhook input in YAML (`--cli-input-yaml`), recognised by
 // content. Each webhook found becomes a PutWebhook input for the core to check; the core's
 // problems come back named by the place in the user's file, with line and column.
 //
@@ -10,6 +10,7 @@ import { isCloudFormation, readCloudFormation } from "./cloudformation.js";
 import { readJson } from "./json-source.js";
 import { SourceMap } from "./source.js";
 import { hclResources, isTerraformJson, jsonResources, looksLikeHcl, readTerraform } from "./terraform.js";
+import { configResources, isTerraformConfig } from "./terraform-json.js";
 import { readYaml } from "./yaml-source.js";
 
 const DEFINITION_MEMBERS = ["name", "targetPipeline", "targetAction", "filters", "authentication", "authenticationConfiguration"];
@@ -55,8 +56,20 @@ function readValue(value, source, syntax) {
     if (syntax === "yaml") return null;
     return { format: "terraform-json", source, ...readTerraform(jsonResources(value, source), source) };
   }
+  if (isTerraformConfig(value)) {
+    if (syntax === "yaml") return null;
+    return { format: "terraform-json-config", source, ...readTerraformConfig(value, source) };
+  }
   if (isCloudFormation(value)) return { format: `cloudformation${syntax === "object" ? "" : `-${syntax}`}`, source, ...readCloudFormation(value, source) };
   return null;
+}
+
+/** A configuration in JSON syntax: what its layout makes Terraform refuse, then what readTerraform finds. */
+function readTerraformConfig(value, source) {
+  const { resources, problems, refused } = configResources(value, source);
+  const read = readTerraform(resources, source);
+  const counted = (p) => refused.has(`${p.resource}:${/^Insufficient (\w+) blocks/.exec(p.message)?.[1]}`);
+  return { ...read, problems: [...problems, ...read.problems.filter((p) => !counted(p))] };
 }
 
 function syntaxErrors(format, language, errors, source) {

@@ -4,7 +4,11 @@
 import { parser } from "@lezer/json";
 import { childPath, SourceMap } from "./source.js";
 
-/** `{ value, source }`, or `{ error }` when the text is not JSON. */
+/**
+ * `{ value, source }`, or `{ error }` when the text is not JSON. A member name given twice in one
+ * object (JSON.parse keeps the last) is listed in `source.duplicates` as `{ parent, key, keyFrom,
+ * keyTo, firstKeyFrom }`: Terraform's JSON syntax gives repeated names a meaning.
+ */
 export function readJson(text) {
   let value;
   try {
@@ -13,6 +17,7 @@ export function readJson(text) {
     return { error: e };
   }
   const source = new SourceMap(text);
+  source.duplicates = [];
   const top = parser.parse(text).topNode.firstChild;
   if (top) walk(text, top, "", source, undefined, 0);
   return { value, source };
@@ -28,6 +33,7 @@ function walk(text, node, path, source, key, depth) {
   source.set(path, span);
   if (depth >= MAX_DEPTH) return;
   if (node.name === "Object") {
+    const seen = new Map();
     for (let prop = node.firstChild; prop; prop = prop.nextSibling) {
       if (prop.name !== "Property") continue;
       const name = prop.getChild("PropertyName");
@@ -39,6 +45,8 @@ function walk(text, node, path, source, key, depth) {
       } catch {
         continue;
       }
+      if (seen.has(member)) source.duplicates.push({ parent: path, key: member, keyFrom: name.from, keyTo: name.to, firstKeyFrom: seen.get(member) });
+      else seen.set(member, name.from);
       walk(text, value, childPath(path, member), source, { keyFrom: name.from, keyTo: name.to }, depth + 1);
     }
   } else if (node.name === "Array") {

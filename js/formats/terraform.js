@@ -1,5 +1,5 @@
-// Terraform: `aws_codepipeline_webhook` resources, from HCL files or `terraform show -json`
-// output (state or plan), become the PutWebhook input the AWS provider sends, after the checks
+// Terraform: `aws_codepipeline_webhook` resources, from HCL files, configurations in JSON syntax
+// (terraform-json.js) or `terraform show -json` output (state or plan), become the PutWebhook input the AWS provider sends, after the checks
 // Terraform and the provider make first (required arguments, block counts, the provider's own
 // validation). An `aws_codepipeline` in the same file stands in for the stored pipeline.
 //
@@ -18,7 +18,7 @@ const ERROR = "TerraformError";
 const ARGUMENTS = ["name", "authentication", "target_action", "target_pipeline", "tags", "filter", "authentication_configuration"];
 const REQUIRED = ["name", "authentication", "target_action", "target_pipeline"];
 // Meta-arguments, and what the provider computes (present in `terraform show -json`).
-const IGNORED = ["count", "for_each", "provider", "depends_on", "lifecycle", "arn", "id", "url", "tags_all", "region"];
+const IGNORED = ["count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection", "arn", "id", "url", "tags_all", "region"];
 
 const NAMES = {
   name: "name",
@@ -135,12 +135,13 @@ class Context extends ResourceReader {
     return super.deployTime(path, value.text, secret);
   }
 
-  /** Arguments a resource block does not take (HCL only: state output holds computed attributes too). */
+  /** Arguments a resource block does not take (configurations only: state output holds computed attributes too). */
   unsupported(values, allowed, blocks, path) {
     if (!this.r.strict) return;
     for (const key of Object.keys(values)) {
       if (allowed.includes(key) || IGNORED.includes(key)) continue;
-      this.error(childPath(path, key), "Unsupported argument", `An argument named "${key}" is not expected here.`);
+      if (this.r.json) this.error(childPath(path, key), "Extraneous JSON object property", `No argument or block type is named "${key}".`);
+      else this.error(childPath(path, key), "Unsupported argument", `An argument named "${key}" is not expected here.`);
     }
     for (const block of blocks) {
       const v = values[block];
